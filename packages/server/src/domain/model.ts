@@ -1,0 +1,122 @@
+/** The records the server works with, independent of how they are stored or sent. */
+import type { PrincipalRef } from './principals.ts';
+import type { Privacy, RoomType } from './permissions.ts';
+
+export interface User {
+  readonly id: string;
+  readonly username: string;
+  readonly displayName: string;
+  readonly email: string | null;
+  readonly sipUri: string;
+  readonly isAdmin: boolean;
+  readonly disabled: boolean;
+  readonly createdAt: number;
+}
+
+export interface Group {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly createdAt: number;
+}
+
+export interface Policy {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly chatEnabled: boolean;
+}
+
+export interface Category {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly invitations: boolean;
+  readonly fileUpload: boolean;
+  readonly chatHistory: boolean;
+  readonly allowed: readonly PrincipalRef[];
+  readonly denied: readonly PrincipalRef[];
+  readonly creators: readonly PrincipalRef[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type RoomInvitations = 'inherit' | 'false';
+
+export interface Room {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly categoryId: string;
+  readonly privacy: Privacy;
+  readonly type: RoomType;
+  readonly invitations: RoomInvitations;
+  readonly addinId: string | null;
+  readonly disabled: boolean;
+  readonly lastSeq: number;
+  readonly members: readonly PrincipalRef[];
+  readonly managers: readonly PrincipalRef[];
+  readonly presenters: readonly PrincipalRef[];
+  readonly createdAt: number;
+  readonly createdBy: string;
+  readonly updatedAt: number;
+}
+
+export interface Message {
+  readonly id: number;
+  readonly roomId: string;
+  readonly seq: number;
+  readonly authorId: string;
+  readonly at: number;
+  readonly clientMsgId: string | null;
+  readonly text: string;
+  readonly alert: boolean;
+  readonly storyTitle: string | null;
+  readonly rtf: string | null;
+}
+
+/** Compliance event kinds (spec §5.2). */
+export type ComplianceKind =
+  | 'JOIN'
+  | 'PART'
+  | 'CHAT'
+  | 'BACKCHAT'
+  | 'FILEUPLOAD'
+  | 'FILEDOWNLOAD'
+  | 'CHATDELETE'
+  | 'CHATPURGE';
+
+export interface ComplianceRecord {
+  readonly kind: ComplianceKind;
+  readonly at: number;
+  readonly roomId: string | null;
+  readonly userId: string | null;
+  readonly messageSeq: number | null;
+  readonly content: string;
+  readonly details?: Record<string, unknown>;
+}
+
+/** Who performs an action: a signed-in user, the command line, or a job of the server itself. */
+export type Actor =
+  | { readonly kind: 'user'; readonly userId: string }
+  | { readonly kind: 'cli'; readonly osUser: string }
+  | { readonly kind: 'system'; readonly job: string };
+
+export function actorLabel(actor: Actor): string {
+  switch (actor.kind) {
+    case 'user':
+      return `user:${actor.userId}`;
+    case 'cli':
+      return `cli:${actor.osUser}`;
+    case 'system':
+      return `system:${actor.job}`;
+  }
+}
+
+export interface AuditEntry {
+  readonly at: number;
+  readonly actor: Actor;
+  readonly action: string;
+  readonly target: string;
+  readonly details?: Record<string, unknown>;
+}

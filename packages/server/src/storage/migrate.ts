@@ -1,0 +1,26 @@
+/** Versioned migrations, run at start-up by every adapter through Kysely's Migrator. */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import * as core from './migrations/0001-core.ts';
+import type { Dialect } from './types.ts';
+
+type Step = { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> };
+
+/** In order; never edit a released step, add a new one. */
+const steps: Record<string, Step> = {
+  '0001-core': core,
+};
+
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+  const provider: MigrationProvider = {
+    getMigrations: () =>
+      Promise.resolve(
+        Object.fromEntries(
+          Object.entries(steps).map(([name, step]): [string, Migration] => [name, { up: (k) => step.up(k, dialect) }]),
+        ),
+      ),
+  };
+  const migrator = new Migrator({ db, provider, migrationTableName: 'stoa_migrations', migrationLockTableName: 'stoa_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

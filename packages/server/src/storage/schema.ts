@@ -1,0 +1,156 @@
+/**
+ * The typed shape of the database, shared by every adapter (Kysely's `interface DB`). Columns use
+ * portable types: text ids, integer booleans, integer epoch milliseconds.
+ */
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string;
+  email: string | null;
+  sip_uri: string;
+  password_hash: string | null;
+  is_admin: number;
+  disabled: number;
+  created_at: number;
+}
+
+export interface GroupsTable {
+  id: string;
+  name: string;
+  description: string;
+  created_at: number;
+}
+
+/** Direct membership: `member` (u:… or g:…) belongs to `group_id`. */
+export interface GroupMembersTable {
+  group_id: string;
+  member: string;
+}
+
+export interface PoliciesTable {
+  id: string;
+  name: string;
+  description: string;
+  chat_enabled: number;
+}
+
+/** A policy granted to a user or group; the global policy has no assignment row. */
+export interface PolicyAssignmentsTable {
+  principal: string;
+  policy_id: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface CategoriesTable {
+  id: string;
+  name: string;
+  description: string;
+  invitations: number;
+  file_upload: number;
+  chat_history: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CategoryPrincipalsTable {
+  category_id: string;
+  list: 'allowed' | 'denied' | 'creator';
+  principal: string;
+}
+
+export interface AddinsTable {
+  id: string;
+  name: string;
+  url: string;
+}
+
+export interface RoomsTable {
+  id: string;
+  name: string;
+  description: string;
+  category_id: string;
+  privacy: 'open' | 'closed' | 'secret';
+  type: 'normal' | 'auditorium';
+  invitations: 'inherit' | 'false';
+  addin_id: string | null;
+  disabled: number;
+  last_seq: number;
+  created_at: number;
+  created_by: string;
+  updated_at: number;
+  purged_at: number | null;
+}
+
+export interface RoomRolesTable {
+  room_id: string;
+  role: 'member' | 'manager' | 'presenter';
+  principal: string;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  room_id: string;
+  seq: number;
+  author_id: string;
+  created_at: number;
+  client_msg_id: string | null;
+  /** 0 when the category keeps no history: the row only reserves the sequence number. */
+  kept: number;
+  text: string;
+  alert: number;
+  story_title: string | null;
+  rtf: string | null;
+}
+
+export interface ComplianceEventsTable {
+  id: Generated<number>;
+  kind: string;
+  at: number;
+  room_id: string | null;
+  user_id: string | null;
+  message_seq: number | null;
+  content: string;
+  details: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  details: string | null;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  kind: 'session' | 'bot';
+  name: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface DB {
+  users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  policies: PoliciesTable;
+  policy_assignments: PolicyAssignmentsTable;
+  settings: SettingsTable;
+  categories: CategoriesTable;
+  category_principals: CategoryPrincipalsTable;
+  addins: AddinsTable;
+  rooms: RoomsTable;
+  room_roles: RoomRolesTable;
+  messages: MessagesTable;
+  compliance_events: ComplianceEventsTable;
+  audit_log: AuditLogTable;
+  sessions: SessionsTable;
+}

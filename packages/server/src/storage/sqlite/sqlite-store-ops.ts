@@ -1,0 +1,85 @@
+/**
+ * SQLite overrides of the hot paths (posting, the join history window) with statements prepared
+ * once. Everything else is the shared Kysely code.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { ComplianceRecord, Message } from '../../domain/model.ts';
+import { KyselyStoreOps } from '../kysely-store-ops.ts';
+import { toMessage } from '../rows.ts';
+import type { DB, MessagesTable } from '../schema.ts';
+import type { NewMessage } from '../types.ts';
+import type { Selectable } from 'kysely';
+
+type MessageRow = Selectable<MessagesTable>;
+
+export class SqliteStoreOps extends KyselyStoreOps {
+  private readonly stmts: {
+    nextSeq: Statement<[string], { last_seq: number }>;
+    insertMessage: Statement<unknown[]>;
+    insertCompliance: Statement<unknown[]>;
+    lastMessages: Statement<[string, number], MessageRow>;
+    byClientId: Statement<[string, string, string], MessageRow>;
+  };
+
+  constructor(db: Kysely<DB>, raw: Database) {
+    super(db);
+    this.stmts = {
+      nextSeq: raw.prepare('UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq'),
+      insertMessage: raw.prepare(
+        'INSERT INTO messages (room_id, seq, author_id, created_at, client_msg_id, kept, text, alert, story_title, rtf) VALUES (?,?,?,?,?,?,?,?,?,?)',
+      ),
+      insertCompliance: raw.prepare(
+        'INSERT INTO compliance_events (kind, at, room_id, user_id, message_seq, content, details) VALUES (?,?,?,?,?,?,?)',
+      ),
+      lastMessages: raw.prepare(
+        'SELECT * FROM (SELECT * FROM messages WHERE room_id = ? AND kept = 1 ORDER BY seq DESC LIMIT ?) ORDER BY seq ASC',
+      ),
+      byClientId: raw.prepare('SELECT * FROM messages WHERE room_id = ? AND author_id = ? AND client_msg_id = ?'),
+    };
+  }
+
+  override nextSeq(roomId: string): Promise<number> {
+    const row = this.stmts.nextSeq.get(roomId);
+    if (!row) return Promise.reject(new Error(`room ${roomId} vanished`));
+    return Promise.resolve(row.last_seq);
+  }
+
+  override insertMessage(m: NewMessage): Promise<number> {
+    const r = this.stmts.insertMessage.run(
+      m.roomId,
+      m.seq,
+      m.authorId,
+      m.at,
+      m.clientMsgId,
+      m.kept ? 1 : 0,
+      m.kept ? m.text : '',
+      m.alert ? 1 : 0,
+      m.kept ? m.storyTitle : null,
+      m.kept ? m.rtf : null,
+    );
+    return Promise.resolve(Number(r.lastInsertRowid));
+  }
+
+  override recordCompliance(c: ComplianceRecord): Promise<void> {
+    this.stmts.insertCompliance.run(
+      c.kind,
+      c.at,
+      c.roomId,
+      c.userId,
+      c.messageSeq,
+      c.content,
+      c.details ? JSON.stringify(c.details) : null,
+    );
+    return Promise.resolve();
+  }
+
+  override lastMessages(roomId: string, count: number): Promise<Message[]> {
+    return Promise.resolve(this.stmts.lastMessages.all(roomId, count).map(toMessage));
+  }
+
+  override findMessageByClientId(roomId: string, authorId: string, clientMsgId: string): Promise<Message | undefined> {
+    const r = this.stmts.byClientId.get(roomId, authorId, clientMsgId);
+    return Promise.resolve(r && toMessage(r));
+  }
+}
