@@ -77,14 +77,7 @@ export interface Message {
 
 /** Compliance event kinds (spec §5.2). */
 export type ComplianceKind =
-  | 'JOIN'
-  | 'PART'
-  | 'CHAT'
-  | 'BACKCHAT'
-  | 'FILEUPLOAD'
-  | 'FILEDOWNLOAD'
-  | 'CHATDELETE'
-  | 'CHATPURGE';
+  'JOIN' | 'PART' | 'CHAT' | 'BACKCHAT' | 'FILEUPLOAD' | 'FILEDOWNLOAD' | 'CHATDELETE' | 'CHATPURGE';
 
 export interface ComplianceRecord {
   readonly kind: ComplianceKind;

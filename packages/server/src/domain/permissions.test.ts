@@ -1,4 +1,3 @@
-/* eslint-disable no-restricted-imports -- the domain layer rule forbids `node:*` imports in production code; tests need node:test and node:assert. */
 /**
  * Table-driven tests of the permission rules (spec §3, privacy matrix §3.4, pseudo-code §3.9).
  *
@@ -252,7 +251,7 @@ function cellName(cell: Cell): string {
 // ---------------------------------------------------------------------------------------------
 
 void describe('roomRights: full cross product against the spec oracle', () => {
-  test('the table has every combination', () => {
+  void test('the table has every combination', () => {
     assert.equal(CELLS.length, 3 * 2 * 2 * 6 * 6 * 2 * 2 * 2);
   });
 
@@ -290,27 +289,27 @@ void describe('roomRights: invariants over every cell', () => {
     rights: roomRights(subject(cell.admin, cell.chatEnabled), roomOf(cell)),
   }));
 
-  test('read is exactly join (history needs the right to join)', () => {
+  void test('read is exactly join (history needs the right to join)', () => {
     for (const { rights } of rows) assert.equal(rights.read, rights.join);
   });
 
-  test('see is discover or manage', () => {
+  void test('see is discover or manage', () => {
     for (const { rights } of rows) assert.equal(rights.see, rights.discover || rights.manage);
   });
 
-  test('post implies join', () => {
+  void test('post implies join', () => {
     for (const { rights } of rows) if (rights.post) assert.ok(rights.join);
   });
 
-  test('administer is exactly isAdmin', () => {
+  void test('administer is exactly isAdmin', () => {
     for (const { cell, rights } of rows) assert.equal(rights.administer, cell.admin);
   });
 
-  test('administrators always manage, whatever the policy, scope or room state', () => {
+  void test('administrators always manage, whatever the policy, scope or room state', () => {
     for (const { cell, rights } of rows) if (cell.admin) assert.ok(rights.manage);
   });
 
-  test('a disabled room is neither discovered, joined, read nor posted to', () => {
+  void test('a disabled room is neither discovered, joined, read nor posted to', () => {
     for (const { cell, rights } of rows)
       if (cell.disabled) {
         assert.equal(rights.discover, false);
@@ -320,22 +319,22 @@ void describe('roomRights: invariants over every cell', () => {
       }
   });
 
-  test('a non-admin with the chat policy disabled gets nothing at all', () => {
+  void test('a non-admin with the chat policy disabled gets nothing at all', () => {
     for (const { cell, rights } of rows)
       if (!cell.admin && !cell.chatEnabled) assert.ok(Object.values(rights).every((v) => !v));
   });
 
-  test('a non-admin out of the category scope gets nothing at all (ethical wall)', () => {
+  void test('a non-admin out of the category scope gets nothing at all (ethical wall)', () => {
     for (const { cell, rights } of rows)
       if (!cell.admin && !cell.relation.inScope) assert.ok(Object.values(rights).every((v) => !v));
   });
 
-  test('in an auditorium, only presenters post', () => {
+  void test('in an auditorium, only presenters post', () => {
     for (const { cell, rights } of rows)
       if (cell.type === 'auditorium' && !cell.roles.presenter) assert.equal(rights.post, false);
   });
 
-  test('a secret room is invisible to a non-member who does not manage it', () => {
+  void test('a secret room is invisible to a non-member who does not manage it', () => {
     for (const { cell, rights } of rows)
       if (cell.privacy === 'secret' && !cell.admin && !cell.roles.member && !cell.roles.manager) {
         assert.equal(rights.see, false);
@@ -343,7 +342,7 @@ void describe('roomRights: invariants over every cell', () => {
       }
   });
 
-  test('in closed and secret rooms, joining needs membership even for administrators', () => {
+  void test('in closed and secret rooms, joining needs membership even for administrators', () => {
     for (const { cell, rights } of rows)
       if (cell.privacy !== 'open' && !cell.roles.member) assert.equal(rights.join, false);
   });
@@ -547,14 +546,20 @@ void describe('ethical wall: a user denied by the category reaches none of its r
           assert.equal(r.administer, false, 'administer');
         });
 
-  test('the same user on the allowed side of the wall gets in', () => {
-    const r = roomRights(subject(false, true), room({ members: [ALICE], category: category([ALICE], [LEGAL]) }));
+  void test('the same user on the allowed side of the wall gets in', () => {
+    const r = roomRights(
+      subject(false, true),
+      room({ members: [ALICE], category: category([ALICE], [LEGAL]) }),
+    );
     assert.equal(r.join, true);
     assert.equal(r.read, true);
   });
 
-  test('an administrator is not bound by the wall', () => {
-    const r = roomRights(subject(true, true), room({ members: [ALICE], category: category([ALICE], [ALICE]) }));
+  void test('an administrator is not bound by the wall', () => {
+    const r = roomRights(
+      subject(true, true),
+      room({ members: [ALICE], category: category([ALICE], [ALICE]) }),
+    );
     assert.equal(r.discover, true);
     assert.equal(r.join, true);
     assert.equal(r.read, true);
@@ -574,7 +579,13 @@ void describe('affiliationsInScope', () => {
     readonly denied: readonly PrincipalRef[];
     readonly expected: boolean;
   }[] = [
-    { name: 'empty allowed list admits nobody', affiliations: [ALICE], allowed: [], denied: [], expected: false },
+    {
+      name: 'empty allowed list admits nobody',
+      affiliations: [ALICE],
+      allowed: [],
+      denied: [],
+      expected: false,
+    },
     {
       name: 'no affiliation at all is never in scope',
       affiliations: [],
@@ -584,9 +595,27 @@ void describe('affiliationsInScope', () => {
     },
     { name: 'allowed user', affiliations: [ALICE], allowed: [ALICE], denied: [], expected: true },
     { name: 'allowed group', affiliations: [ALICE, SALES], allowed: [SALES], denied: [], expected: true },
-    { name: 'allowed domain', affiliations: [ALICE, EXAMPLE], allowed: [EXAMPLE], denied: [], expected: true },
-    { name: 'someone else allowed', affiliations: [ALICE], allowed: [BOB, LEGAL, OTHER], denied: [], expected: false },
-    { name: 'allowed and denied directly', affiliations: [ALICE], allowed: [ALICE], denied: [ALICE], expected: false },
+    {
+      name: 'allowed domain',
+      affiliations: [ALICE, EXAMPLE],
+      allowed: [EXAMPLE],
+      denied: [],
+      expected: true,
+    },
+    {
+      name: 'someone else allowed',
+      affiliations: [ALICE],
+      allowed: [BOB, LEGAL, OTHER],
+      denied: [],
+      expected: false,
+    },
+    {
+      name: 'allowed and denied directly',
+      affiliations: [ALICE],
+      allowed: [ALICE],
+      denied: [ALICE],
+      expected: false,
+    },
     {
       name: 'allowed by domain, denied by group: deny wins',
       affiliations: [ALICE, EXAMPLE, SALES],
@@ -636,15 +665,18 @@ void describe('inScope', () => {
         // Administrators are not bound by category scope; the policy plays no part in scope.
         const expected = admin || relation.inScope;
         void test(`${relation.name}, ${admin ? 'administrator' : 'not admin'}, policy ${chatEnabled ? 'on' : 'off'}`, () => {
-          assert.equal(inScope(subject(admin, chatEnabled), category(relation.allowed, relation.denied)), expected);
+          assert.equal(
+            inScope(subject(admin, chatEnabled), category(relation.allowed, relation.denied)),
+            expected,
+          );
         });
       }
 
-  test('an administrator is in scope of a category allowing nobody', () => {
+  void test('an administrator is in scope of a category allowing nobody', () => {
     assert.equal(inScope(subject(true, true), category([])), true);
   });
 
-  test('a non-admin is not in scope of a category allowing nobody', () => {
+  void test('a non-admin is not in scope of a category allowing nobody', () => {
     assert.equal(inScope(subject(false, true), category([])), false);
   });
 });
@@ -879,25 +911,34 @@ void describe('roleAssignmentProblem', () => {
           });
         }
 
-  test('presenter on a normal room is refused even for an administrator', () => {
+  void test('presenter on a normal room is refused even for an administrator', () => {
     assert.equal(
       roleAssignmentProblem('presenter', 'normal', new Set([ALICE]), true, category([ALICE])),
       'presenters_need_auditorium',
     );
   });
 
-  test('a group principal whose own affiliations are in scope is eligible', () => {
-    assert.equal(roleAssignmentProblem('member', 'normal', new Set([SALES, STAFF]), false, category([STAFF])), undefined);
+  void test('a group principal whose own affiliations are in scope is eligible', () => {
+    assert.equal(
+      roleAssignmentProblem('member', 'normal', new Set([SALES, STAFF]), false, category([STAFF])),
+      undefined,
+    );
   });
 
-  test('a user denied by the category is out of scope', () => {
+  void test('a user denied by the category is out of scope', () => {
     assert.equal(
-      roleAssignmentProblem('manager', 'normal', new Set([ALICE, EXAMPLE]), false, category([EXAMPLE], [ALICE])),
+      roleAssignmentProblem(
+        'manager',
+        'normal',
+        new Set([ALICE, EXAMPLE]),
+        false,
+        category([EXAMPLE], [ALICE]),
+      ),
       'out_of_scope',
     );
   });
 
-  test('an administrator user is eligible anywhere, even where denied', () => {
+  void test('an administrator user is eligible anywhere, even where denied', () => {
     assert.equal(
       roleAssignmentProblem('presenter', 'auditorium', new Set([ALICE]), true, category([OTHER], [ALICE])),
       undefined,

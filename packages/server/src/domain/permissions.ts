@@ -71,12 +71,12 @@ export function roomRights(subject: Subject, room: RoomRules): RoomRights {
   const scoped = subject.chatEnabled && inScope(subject, room.category);
   const member = scoped && matchesAny(subject.affiliations, room.members);
   const manager = matchesAny(subject.affiliations, room.managers) && scoped;
-  const presenter =
-    room.type === 'auditorium' && scoped && matchesAny(subject.affiliations, room.presenters);
+  const presenter = room.type === 'auditorium' && scoped && matchesAny(subject.affiliations, room.presenters);
   const live = !room.disabled;
 
   const join = live && (room.privacy === 'open' ? scoped : member);
-  const discover = live && subject.chatEnabled && (subject.isAdmin || (scoped && (room.privacy !== 'secret' || member)));
+  const discover =
+    live && subject.chatEnabled && (subject.isAdmin || (scoped && (room.privacy !== 'secret' || member)));
   const manage = subject.isAdmin || manager;
   const post = join && (room.type === 'normal' || presenter);
   const seeRoles = manage || (discover && (room.privacy !== 'secret' || member));

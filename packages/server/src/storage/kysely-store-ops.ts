@@ -50,13 +50,19 @@ export class KyselyStoreOps implements StoreWriter {
     const r = await this.db
       .selectFrom('users')
       .selectAll()
-      .where((eb) => eb.or([eb(eb.fn('lower', ['username']), '=', key), eb(eb.fn('lower', ['sip_uri']), '=', key)]))
+      .where((eb) =>
+        eb.or([eb(eb.fn('lower', ['username']), '=', key), eb(eb.fn('lower', ['sip_uri']), '=', key)]),
+      )
       .executeTakeFirst();
     return r && toUser(r);
   }
 
   async getPasswordHash(userId: string): Promise<string | null> {
-    const r = await this.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', userId)
+      .executeTakeFirst();
     return r?.password_hash ?? null;
   }
 
@@ -66,7 +72,10 @@ export class KyselyStoreOps implements StoreWriter {
   }
 
   async countUsers(): Promise<number> {
-    const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     return num(r.n as number);
   }
 
@@ -185,7 +194,13 @@ export class KyselyStoreOps implements StoreWriter {
       .insertInto('policies')
       .values(values)
       .onConflict((oc) =>
-        oc.column('id').doUpdateSet({ name: values.name, description: values.description, chat_enabled: values.chat_enabled }),
+        oc
+          .column('id')
+          .doUpdateSet({
+            name: values.name,
+            description: values.description,
+            chat_enabled: values.chat_enabled,
+          }),
       )
       .execute();
   }
@@ -286,7 +301,11 @@ export class KyselyStoreOps implements StoreWriter {
   }
 
   async setCategoryList(id: string, list: CategoryList, principals: readonly PrincipalRef[]): Promise<void> {
-    await this.db.deleteFrom('category_principals').where('category_id', '=', id).where('list', '=', list).execute();
+    await this.db
+      .deleteFrom('category_principals')
+      .where('category_id', '=', id)
+      .where('list', '=', list)
+      .execute();
     if (principals.length === 0) return;
     await this.db
       .insertInto('category_principals')
@@ -438,13 +457,22 @@ export class KyselyStoreOps implements StoreWriter {
     if (w.since !== undefined) q = q.where('created_at', '>=', w.since);
     if (w.until !== undefined) q = q.where('created_at', '<=', w.until);
     // Forwards from a point (afterSeq or since alone) reads oldest first; otherwise the newest page.
-    const forwards = w.afterSeq !== undefined || (w.since !== undefined && w.beforeSeq === undefined && w.until === undefined);
-    const rows = await q.orderBy('seq', forwards ? 'asc' : 'desc').limit(w.limit).execute();
+    const forwards =
+      w.afterSeq !== undefined ||
+      (w.since !== undefined && w.beforeSeq === undefined && w.until === undefined);
+    const rows = await q
+      .orderBy('seq', forwards ? 'asc' : 'desc')
+      .limit(w.limit)
+      .execute();
     if (!forwards) rows.reverse();
     return rows.map(toMessage);
   }
 
-  async findMessageByClientId(roomId: string, authorId: string, clientMsgId: string): Promise<Message | undefined> {
+  async findMessageByClientId(
+    roomId: string,
+    authorId: string,
+    clientMsgId: string,
+  ): Promise<Message | undefined> {
     const r = await this.db
       .selectFrom('messages')
       .selectAll()
@@ -536,7 +564,12 @@ export class KyselyStoreOps implements StoreWriter {
   }
 
   async listAudit(limit: number): Promise<(AuditEntry & { id: number })[]> {
-    const rows = await this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
       id: num(r.id),
       at: num(r.at),
@@ -550,7 +583,11 @@ export class KyselyStoreOps implements StoreWriter {
   // ---- sessions
 
   async getSession(tokenHash: string): Promise<SessionRecord | undefined> {
-    const r = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
     if (!r) return undefined;
     return {
       tokenHash: r.token_hash,

@@ -15,11 +15,19 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
     getMigrations: () =>
       Promise.resolve(
         Object.fromEntries(
-          Object.entries(steps).map(([name, step]): [string, Migration] => [name, { up: (k) => step.up(k, dialect) }]),
+          Object.entries(steps).map(([name, step]): [string, Migration] => [
+            name,
+            { up: (k) => step.up(k, dialect) },
+          ]),
         ),
       ),
   };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'stoa_migrations', migrationLockTableName: 'stoa_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'stoa_migrations',
+    migrationLockTableName: 'stoa_migrations_lock',
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -2,7 +2,14 @@
 import type { Selectable } from 'kysely';
 import type { Category, Group, Message, Policy, Room, User } from '../domain/model.ts';
 import type { PrincipalRef } from '../domain/principals.ts';
-import type { CategoriesTable, GroupsTable, MessagesTable, PoliciesTable, RoomsTable, UsersTable } from './schema.ts';
+import type {
+  CategoriesTable,
+  GroupsTable,
+  MessagesTable,
+  PoliciesTable,
+  RoomsTable,
+  UsersTable,
+} from './schema.ts';
 
 export const bool = (v: number | boolean): boolean => v === 1 || v === true;
 export const int = (v: boolean): number => (v ? 1 : 0);

@@ -60,7 +60,10 @@ export interface NewMessage {
 }
 
 export type RoomPatch = Partial<
-  Pick<Room, 'name' | 'description' | 'categoryId' | 'privacy' | 'type' | 'invitations' | 'addinId' | 'disabled'>
+  Pick<
+    Room,
+    'name' | 'description' | 'categoryId' | 'privacy' | 'type' | 'invitations' | 'addinId' | 'disabled'
+  >
 > & { readonly updatedAt: number; readonly purgedAt?: number };
 
 export type CategoryPatch = Partial<

@@ -8,7 +8,8 @@ import type { Dialect } from '../types.ts';
 
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   const serial = dialect === 'sqlite' ? 'integer' : 'bigserial';
-  const nocase = (col: string) => (dialect === 'sqlite' ? sql`${sql.ref(col)} collate nocase` : sql`lower(${sql.ref(col)})`);
+  const nocase = (col: string) =>
+    dialect === 'sqlite' ? sql`${sql.ref(col)} collate nocase` : sql`lower(${sql.ref(col)})`;
 
   await db.schema
     .createTable('users')
@@ -74,7 +75,12 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('categories_name').unique().on('categories').expression(nocase('name')).execute();
+  await db.schema
+    .createIndex('categories_name')
+    .unique()
+    .on('categories')
+    .expression(nocase('name'))
+    .execute();
 
   await db.schema
     .createTable('category_principals')
@@ -135,8 +141,17 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('story_title', 'text')
     .addColumn('rtf', 'text')
     .execute();
-  await db.schema.createIndex('messages_room_seq').unique().on('messages').columns(['room_id', 'seq']).execute();
-  await db.schema.createIndex('messages_room_time').on('messages').columns(['room_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('messages_room_seq')
+    .unique()
+    .on('messages')
+    .columns(['room_id', 'seq'])
+    .execute();
+  await db.schema
+    .createIndex('messages_room_time')
+    .on('messages')
+    .columns(['room_id', 'created_at'])
+    .execute();
   await db.schema
     .createIndex('messages_client_id')
     .unique()

@@ -35,7 +35,9 @@ export class SqliteStoreOps extends KyselyStoreOps {
       lastMessages: raw.prepare(
         'SELECT * FROM (SELECT * FROM messages WHERE room_id = ? AND kept = 1 ORDER BY seq DESC LIMIT ?) ORDER BY seq ASC',
       ),
-      byClientId: raw.prepare('SELECT * FROM messages WHERE room_id = ? AND author_id = ? AND client_msg_id = ?'),
+      byClientId: raw.prepare(
+        'SELECT * FROM messages WHERE room_id = ? AND author_id = ? AND client_msg_id = ?',
+      ),
     };
   }
 
@@ -78,7 +80,11 @@ export class SqliteStoreOps extends KyselyStoreOps {
     return Promise.resolve(this.stmts.lastMessages.all(roomId, count).map(toMessage));
   }
 
-  override findMessageByClientId(roomId: string, authorId: string, clientMsgId: string): Promise<Message | undefined> {
+  override findMessageByClientId(
+    roomId: string,
+    authorId: string,
+    clientMsgId: string,
+  ): Promise<Message | undefined> {
     const r = this.stmts.byClientId.get(roomId, authorId, clientMsgId);
     return Promise.resolve(r && toMessage(r));
   }

@@ -1,0 +1,64 @@
+/**
+ * What every action needs, passed in by the composition root. Actions are the only writers: they
+ * check access, write in one transaction together with the compliance or audit record, and
+ * publish bus events only after the transaction committed.
+ */
+import type { AccessState, UserSubject } from '../access/access-state.ts';
+import type { Bus, BusEvent } from '../bus/types.ts';
+import { fail } from '../domain/errors.ts';
+import type { Actor } from '../domain/model.ts';
+import type { Store, StoreWriter } from '../storage/types.ts';
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+}
+
+export interface ActionLimits {
+  /** Largest message text in bytes. */
+  readonly maxMessageBytes: number;
+  /** Lifetime of a password-login session, ms. */
+  readonly sessionTtlMs: number;
+}
+
+export interface ActionContext {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly access: AccessState;
+  readonly clock: () => number;
+  readonly newId: () => string;
+  readonly hasher: PasswordHasher;
+  readonly limits: ActionLimits;
+}
+
+/**
+ * Runs `work` in one transaction and publishes the events it queued after the commit. Events of a
+ * failed transaction are dropped.
+ */
+export async function transact<T>(
+  ctx: ActionContext,
+  work: (tx: StoreWriter, emit: (event: BusEvent) => void) => Promise<T>,
+): Promise<T> {
+  const events: BusEvent[] = [];
+  const result = await ctx.store.write((tx) => {
+    events.length = 0;
+    return work(tx, (e) => events.push(e));
+  });
+  for (const event of events) ctx.bus.publish(event);
+  return result;
+}
+
+/** The subject behind a user actor; fails `unauthenticated` when the user is gone or disabled. */
+export async function subjectOf(ctx: ActionContext, actor: Actor): Promise<UserSubject | undefined> {
+  if (actor.kind !== 'user') return undefined;
+  const subject = await ctx.access.subject(actor.userId);
+  if (!subject) fail('unauthenticated', 'the user no longer exists or is disabled');
+  return subject;
+}
+
+/** Administrative actions: the command line and system jobs, or a signed-in administrator. */
+export async function requireAdmin(ctx: ActionContext, actor: Actor): Promise<UserSubject | undefined> {
+  const subject = await subjectOf(ctx, actor);
+  if (subject && !subject.isAdmin) fail('forbidden', 'administrators only');
+  return subject;
+}

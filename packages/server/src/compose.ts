@@ -1,0 +1,135 @@
+/**
+ * The composition root: the one place that constructs adapters and wires the server together.
+ * `buildServer(config, overrides)` returns a server ready to listen; tests pass overrides (a
+ * clock, fast password hashing) but never replace our own components with mocks.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { AccessState } from './access/access-state.ts';
+import type { ActionContext, PasswordHasher } from './actions/context.ts';
+import { doLeaveRoom } from './actions/chat.ts';
+import { doSetPolicy } from './actions/directory.ts';
+import { argon2Hasher } from './auth/argon2-hasher.ts';
+import { createMemoryBus } from './bus/memory/memory-bus.ts';
+import type { Bus, BusEvent } from './bus/types.ts';
+import type { Config } from './config/config.ts';
+import { GLOBAL_POLICY_ID } from './domain/policy.ts';
+import { Hub } from './live/hub.ts';
+import { Outbox } from './live/outbox.ts';
+import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
+import type { Store } from './storage/types.ts';
+import { buildHttpApp } from './transports/http/app.ts';
+import type { ServerParts } from './transports/parts.ts';
+
+export const VERSION = '0.1.0';
+
+export interface Overrides {
+  readonly store?: Store;
+  readonly bus?: Bus;
+  readonly clock?: () => number;
+  readonly hasher?: PasswordHasher;
+  readonly logger?: boolean | object;
+}
+
+export interface StoaServer {
+  readonly app: FastifyInstance;
+  readonly ctx: ActionContext;
+  readonly parts: ServerParts;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Keeps the access cache in step with what actions publish, on every node. */
+function invalidator(access: AccessState) {
+  return (event: BusEvent): void => {
+    switch (event.kind) {
+      case 'room.changed':
+      case 'room.disabled':
+      case 'room.deleted':
+        access.invalidateRooms(event.roomId);
+        return;
+      case 'category.changed':
+        access.invalidateRooms();
+        return;
+      case 'directory.changed':
+        access.invalidateDirectory();
+        return;
+      case 'settings.changed':
+        access.invalidateSettings();
+        return;
+      case 'message':
+        return;
+    }
+  };
+}
+
+export async function buildServer(config: Config, overrides: Overrides = {}): Promise<StoaServer> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const store =
+    overrides.store ??
+    (await openSqliteStore({ file: join(config.dataDir, 'stoa.db'), synchronous: config.sqliteSynchronous }));
+  const errors: unknown[] = [];
+  let log: (error: unknown) => void = (error) => errors.push(error);
+  const bus = overrides.bus ?? createMemoryBus((e) => log(e));
+  const access = new AccessState(store.read);
+  bus.subscribe(invalidator(access));
+  const clock = overrides.clock ?? Date.now;
+  const ctx: ActionContext = {
+    store,
+    bus,
+    access,
+    clock,
+    newId: randomUUID,
+    hasher: overrides.hasher ?? argon2Hasher(),
+    limits: { maxMessageBytes: config.maxMessageBytes, sessionTtlMs: config.sessionTtlMs },
+  };
+
+  // The global policy always exists; Stoa enables chat by default (docs/decisions/0004).
+  if (!(await store.read.listPolicies()).some((p) => p.id === GLOBAL_POLICY_ID)) {
+    await doSetPolicy(
+      ctx,
+      { kind: 'system', job: 'bootstrap' },
+      {
+        name: GLOBAL_POLICY_ID,
+        chatEnabled: true,
+        description: 'applies to everyone without a more specific policy',
+      },
+    );
+  }
+
+  const hub = new Hub({
+    access,
+    participantLimit: async () => (await access.settings()).ParticipantUpdateLimit,
+    recordPart: (userId, roomId, reason) => doLeaveRoom(ctx, { kind: 'user', userId }, roomId, reason),
+    onError: (e) => log(e),
+  });
+  bus.subscribe(hub.onBusEvent);
+
+  const parts: ServerParts = {
+    ctx,
+    hub,
+    outbox: new Outbox(),
+    config,
+    clock,
+    version: VERSION,
+    onError: (e) => log(e),
+  };
+  const app = await buildHttpApp(parts, overrides.logger ?? false);
+  log = (error) => app.log.error({ err: error }, 'unexpected error');
+
+  return {
+    app,
+    ctx,
+    parts,
+    async listen() {
+      return app.listen({ host: config.host, port: config.port });
+    },
+    async close() {
+      await app.close();
+      await bus.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/** The HTTP + WebSocket application: Fastify with our routes, errors and OpenAPI document. */
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ServerParts } from '../parts.ts';
+import { WsSession } from '../ws/session.ts';
+import { errorOf } from '../ws/errors.ts';
+import { userOf } from './auth.ts';
+import { installErrorHandling } from './errors.ts';
+import { collectOpenApi } from './openapi.ts';
+import { adminRoutes } from './routes-admin.ts';
+import { userRoutes } from './routes-user.ts';
+
+export async function buildHttpApp(
+  parts: ServerParts,
+  logger: boolean | object = false,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: parts.config.maxBodyBytes,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
+  });
+  installErrorHandling(app, parts.onError);
+  const openapi = collectOpenApi(app, parts.version);
+  await app.register(websocket, {
+    options: { maxPayload: parts.config.maxFrameBytes, perMessageDeflate: false },
+  });
+
+  app.get('/healthz', () => ({ ok: true }));
+  app.get('/api/v1/openapi.json', () => openapi());
+
+  await app.register((scope, _opts, done) => {
+    userRoutes(scope, parts);
+    adminRoutes(scope, parts);
+    scope.get('/api/v1/ws', { websocket: true }, (socket, req) => {
+      // Authenticate before anything else; a bad token gets one error and close code 4401.
+      userOf(parts, req).then(
+        (subject) => new WsSession(parts, socket, subject),
+        (error: unknown) => {
+          const e = errorOf(error, parts.onError);
+          socket.send(JSON.stringify([{ type: 'result', id: null, ok: false, error: e }]));
+          socket.close(4401, e.code);
+        },
+      );
+    });
+    done();
+  });
+  return app;
+}

@@ -1,0 +1,242 @@
+/**
+ * One WebSocket connection: parses frames, calls actions and queries as its user, and receives
+ * live events from the hub through its outbox. While a join is in progress the room's live events
+ * are held back and released after the join result, skipping what the history already contained,
+ * so a client sees every message exactly once.
+ */
+import type { ServerEvent } from '@stoa/protocol';
+import type { WebSocket } from 'ws';
+import type { UserSubject } from '../../access/access-state.ts';
+import type { Actor } from '../../domain/model.ts';
+import type { KickReason, LiveConnection } from '../../live/hub.ts';
+import type { OutboxTarget } from '../../live/outbox.ts';
+import { messageToWire, roomToWire } from '../../live/wire.ts';
+import { doJoinRoom, doLeaveRoom, doPostMessage, doReadHistory } from '../../actions/chat.ts';
+import type { ServerParts } from '../parts.ts';
+import { errorOf } from './errors.ts';
+import { parseFrame } from './frames.ts';
+
+interface Joining {
+  held: { seq: number | null; serialized: string }[];
+}
+
+export class WsSession implements LiveConnection, OutboxTarget {
+  queue: string[] = [];
+  readonly userId: string;
+  readonly displayName: string;
+  private readonly actor: Actor;
+  /** Rooms joined; a value means the join is still in progress. */
+  private readonly rooms = new Map<string, Joining | undefined>();
+  private closed = false;
+
+  constructor(
+    private readonly parts: ServerParts,
+    private readonly socket: WebSocket,
+    subject: UserSubject,
+  ) {
+    this.userId = subject.userId;
+    this.displayName = subject.user.displayName;
+    this.actor = { kind: 'user', userId: subject.userId };
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        this.send({
+          type: 'result',
+          id: null,
+          ok: false,
+          error: { code: 'bad_request', message: 'frames are JSON text' },
+        });
+        return;
+      }
+      const raw = Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.from(data as ArrayBuffer).toString('utf8');
+      void this.onFrame(raw);
+    });
+    socket.on('close', () => this.onClose());
+    socket.on('error', () => this.onClose());
+    this.send({
+      type: 'hello',
+      user: { id: subject.userId, username: subject.user.username, displayName: subject.user.displayName },
+      server: { name: 'stoa', version: parts.version },
+    });
+  }
+
+  // ---- OutboxTarget
+
+  write(frame: string): boolean {
+    if (this.closed) return true;
+    if (this.socket.bufferedAmount > this.parts.config.maxBufferedBytes) return false;
+    this.socket.send(frame);
+    return true;
+  }
+
+  overflow(): void {
+    // Too far behind: drop the connection; the client resumes from its last sequence numbers.
+    this.socket.close(1013, 'too slow: reconnect and resume');
+    this.onClose();
+  }
+
+  // ---- LiveConnection
+
+  deliver(roomId: string, seq: number | null, serialized: string): void {
+    if (this.closed || !this.rooms.has(roomId)) return;
+    const joining = this.rooms.get(roomId);
+    if (joining) joining.held.push({ seq, serialized });
+    else this.parts.outbox.push(this, serialized);
+  }
+
+  removedFrom(roomId: string, reason: KickReason): void {
+    if (!this.rooms.delete(roomId)) return;
+    this.send({ type: 'kicked', room: roomId, reason });
+  }
+
+  // ---- frames
+
+  private send(event: ServerEvent): void {
+    if (!this.closed) this.parts.outbox.push(this, JSON.stringify(event));
+  }
+
+  private reply(id: string | number | null | undefined, data: unknown): void {
+    this.send({ type: 'result', id: id ?? null, ok: true, data });
+  }
+
+  private async onFrame(raw: string): Promise<void> {
+    const parsed = parseFrame(raw, this.parts.config.maxFrameBytes);
+    if (!parsed.ok) {
+      this.send({
+        type: 'result',
+        id: parsed.id,
+        ok: false,
+        error: { code: parsed.code, message: parsed.message },
+      });
+      return;
+    }
+    const frame = parsed.frame;
+    try {
+      switch (frame.type) {
+        case 'ping':
+          this.reply(frame.id, { at: this.parts.clock() });
+          return;
+        case 'join':
+          await this.join(frame.id, frame.room, frame.lastSeq);
+          return;
+        case 'leave':
+          await this.leave(frame.id, frame.room);
+          return;
+        case 'post': {
+          if (this.rooms.get(frame.room) !== undefined || !this.rooms.has(frame.room)) {
+            this.send({
+              type: 'result',
+              id: frame.id ?? null,
+              ok: false,
+              error: { code: 'not_joined', message: 'join the room before posting' },
+            });
+            return;
+          }
+          const { type: _t, id: _i, room, ...input } = frame;
+          const result = await doPostMessage(this.parts.ctx, this.actor, room, input);
+          this.reply(frame.id, {
+            room,
+            seq: result.message.seq,
+            id: result.message.id,
+            at: result.message.at,
+            duplicate: result.duplicate,
+          });
+          return;
+        }
+        case 'history': {
+          const { type: _t, id: _i, room, ...window } = frame;
+          const messages = await doReadHistory(this.parts.ctx, this.actor, room, window);
+          this.reply(frame.id, { room, messages: messages.map(messageToWire) });
+          return;
+        }
+        case 'participants': {
+          if (!this.rooms.has(frame.room)) {
+            this.send({
+              type: 'result',
+              id: frame.id ?? null,
+              ok: false,
+              error: { code: 'not_joined', message: 'join the room first' },
+            });
+            return;
+          }
+          const { participants, count } = this.parts.hub.participants(frame.room);
+          this.reply(frame.id, { room: frame.room, count, participants: participants ?? null });
+          return;
+        }
+      }
+    } catch (error) {
+      const e = errorOf(error, this.parts.onError);
+      this.send({ type: 'result', id: frame.id ?? null, ok: false, error: e });
+    }
+  }
+
+  private async join(
+    id: string | number | undefined,
+    roomId: string,
+    lastSeq: number | undefined,
+  ): Promise<void> {
+    if (this.rooms.has(roomId)) {
+      this.send({
+        type: 'result',
+        id: id ?? null,
+        ok: false,
+        error: { code: 'already_joined', message: 'already in this room' },
+      });
+      return;
+    }
+    const joining: Joining = { held: [] };
+    this.rooms.set(roomId, joining);
+    this.parts.hub.subscribe(this, roomId);
+    try {
+      const result = await doJoinRoom(
+        this.parts.ctx,
+        this.actor,
+        roomId,
+        lastSeq === undefined ? {} : { lastSeq },
+      );
+      if (this.rooms.get(roomId) !== joining) return; // kicked or closed meanwhile
+      const { roster } = await this.parts.hub.announce(this, roomId);
+      const last = result.history[result.history.length - 1]?.seq ?? lastSeq ?? -1;
+      this.reply(id, {
+        room: roomToWire(result.access),
+        history: result.history.map(messageToWire),
+        more: result.more,
+        participants: roster ?? null,
+      });
+      this.rooms.set(roomId, undefined);
+      for (const h of joining.held)
+        if (h.seq === null || h.seq > last) this.parts.outbox.push(this, h.serialized);
+    } catch (error) {
+      this.rooms.delete(roomId);
+      this.parts.hub.unsubscribe(this, roomId);
+      this.send({ type: 'result', id: id ?? null, ok: false, error: errorOf(error, this.parts.onError) });
+    }
+  }
+
+  private async leave(id: string | number | undefined, roomId: string): Promise<void> {
+    if (!this.rooms.delete(roomId)) {
+      this.send({
+        type: 'result',
+        id: id ?? null,
+        ok: false,
+        error: { code: 'not_joined', message: 'not in this room' },
+      });
+      return;
+    }
+    this.parts.hub.unsubscribe(this, roomId);
+    await doLeaveRoom(this.parts.ctx, this.actor, roomId);
+    this.reply(id, { room: roomId });
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.parts.outbox.forget(this);
+    for (const roomId of this.rooms.keys()) {
+      this.parts.hub.unsubscribe(this, roomId);
+      doLeaveRoom(this.parts.ctx, this.actor, roomId, 'disconnect').catch(this.parts.onError);
+    }
+    this.rooms.clear();
+  }
+}
