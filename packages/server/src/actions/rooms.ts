@@ -34,10 +34,9 @@ async function findCategory(tx: StoreWriter, idOrName: string): Promise<Category
   return category;
 }
 
-async function findAddin(tx: StoreWriter, idOrName: string | null | undefined): Promise<string | null> {
+function findAddin(idOrName: string | null | undefined): string | null {
   if (idOrName === null || idOrName === undefined || idOrName === '') return null;
   // Add-ins arrive with their own issue; until then no add-in can be registered or attached.
-  void tx;
   fail('not_found', `add-in not found: ${idOrName}`);
 }
 
@@ -88,7 +87,7 @@ export async function doCreateRoom(ctx: ActionContext, actor: Actor, input: NewR
       privacy: input.privacy ?? 'closed',
       type,
       invitations: input.invitations ?? 'inherit',
-      addinId: await findAddin(tx, input.addin),
+      addinId: findAddin(input.addin),
       disabled: input.disabled === true,
       lastSeq: 0,
       members,
@@ -167,7 +166,7 @@ export async function doUpdateRoom(
       fail('name_taken', 'a room with that name exists');
     }
     const type = changes.type ?? before.type;
-    const addinId = changes.addin === undefined ? before.addinId : await findAddin(tx, changes.addin);
+    const addinId = changes.addin === undefined ? before.addinId : findAddin(changes.addin);
     await tx.updateRoom(roomId, {
       updatedAt: now,
       ...(name !== undefined ? { name } : {}),

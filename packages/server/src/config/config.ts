@@ -108,7 +108,7 @@ export function loadConfig(
     const v = env[ENV[key]];
     if (v !== undefined && v !== '') out[key] = coerce(key, v);
   }
-  for (const [k, v] of Object.entries(flags)) if (v !== undefined) out[k] = coerce(k as Key, v);
+  for (const [k, v] of Object.entries(flags)) out[k] = coerce(k as Key, v);
   // npm runs scripts inside the package folder; relative paths mean the folder npm was started in.
   out.dataDir = resolve(env.INIT_CWD ?? process.cwd(), String(out.dataDir));
   return out as unknown as Config;

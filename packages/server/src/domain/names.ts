@@ -1,11 +1,18 @@
 /** Names of rooms, categories, groups, users and add-ins. */
 import { fail } from './errors.ts';
 
+/** Length in Unicode code points (what people count as characters, near enough). */
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
 /** Room, category and add-in names: 1–256 characters, not blank, no control characters. */
 export function checkName(what: string, name: string, max = 256): string {
   const trimmed = name.trim();
   if (trimmed.length === 0) fail('validation_failed', `${what} name must not be empty`);
-  if ([...trimmed].length > max) fail('validation_failed', `${what} name is longer than ${max} characters`);
+  if (codePoints(trimmed) > max) fail('validation_failed', `${what} name is longer than ${max} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(trimmed))
     fail('validation_failed', `${what} name contains control characters`);
@@ -13,7 +20,7 @@ export function checkName(what: string, name: string, max = 256): string {
 }
 
 export function checkDescription(description: string): string {
-  if ([...description].length > 256) fail('validation_failed', 'description is longer than 256 characters');
+  if (codePoints(description) > 256) fail('validation_failed', 'description is longer than 256 characters');
   return description;
 }
 

@@ -44,7 +44,7 @@ export function effectivePolicy(
       .sort();
     if (decided.length > 0) {
       const enabling = decided.find((id) => facts.enabledById.get(id) === true);
-      const policyId = enabling ?? (decided[0] as string);
+      const policyId = enabling ?? decided[0] ?? GLOBAL_POLICY_ID;
       return { policyId, chatEnabled: facts.enabledById.get(policyId) ?? false };
     }
     frontier = next;

@@ -18,7 +18,7 @@ export function domainRef(domain: string): PrincipalRef {
 }
 
 export function kindOf(ref: PrincipalRef): PrincipalKind {
-  switch (ref[0]) {
+  switch (ref.charAt(0)) {
     case 'u':
       return 'user';
     case 'g':

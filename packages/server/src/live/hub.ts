@@ -221,10 +221,12 @@ export class Hub {
 
   private async recheckRoom(roomId: string, p: Presence): Promise<void> {
     try {
-      do {
+      let again = true;
+      while (again) {
         p.again = false;
         await this.recheckConnections(roomId, p);
-      } while (p.again);
+        again = this.anotherPass(p);
+      }
     } catch (error) {
       this.deps.onError(error);
     } finally {
@@ -234,6 +236,11 @@ export class Hub {
         if (event.kind === 'message') this.deliverMessage(roomId, event.message, event);
       if (p.connections.size === 0) this.rooms.delete(roomId);
     }
+  }
+
+  /** Set by a change that arrived while the previous pass was running. */
+  private anotherPass(p: Presence): boolean {
+    return p.again;
   }
 
   private async recheckConnections(roomId: string, p: Presence): Promise<void> {

@@ -76,7 +76,7 @@ export class KyselyStoreOps implements StoreWriter {
       .selectFrom('users')
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirstOrThrow();
-    return num(r.n as number);
+    return num(r.n);
   }
 
   async insertUser(user: User, passwordHash: string | null): Promise<void> {
@@ -194,13 +194,11 @@ export class KyselyStoreOps implements StoreWriter {
       .insertInto('policies')
       .values(values)
       .onConflict((oc) =>
-        oc
-          .column('id')
-          .doUpdateSet({
-            name: values.name,
-            description: values.description,
-            chat_enabled: values.chat_enabled,
-          }),
+        oc.column('id').doUpdateSet({
+          name: values.name,
+          description: values.description,
+          chat_enabled: values.chat_enabled,
+        }),
       )
       .execute();
   }
@@ -377,7 +375,7 @@ export class KyselyStoreOps implements StoreWriter {
       .select((eb) => eb.fn.countAll().as('n'))
       .where('category_id', '=', categoryId)
       .executeTakeFirstOrThrow();
-    return num(r.n as number);
+    return num(r.n);
   }
 
   async insertRoom(room: Room): Promise<void> {

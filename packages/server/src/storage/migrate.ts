@@ -29,6 +29,6 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
     migrationLockTableName: 'stoa_migrations_lock',
   });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) throw error instanceof Error ? error : new Error(JSON.stringify(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

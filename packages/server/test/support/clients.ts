@@ -14,12 +14,20 @@ export async function api(
   const headers: Record<string, string> = {};
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-export async function login(base: string, username: string, password = `password-${username}`): Promise<string> {
+export async function login(
+  base: string,
+  username: string,
+  password = `password-${username}`,
+): Promise<string> {
   const r = await api(base, 'POST', '/api/v1/login', undefined, { username, password });
   if (r.status !== 200) throw new Error(`login ${username}: ${JSON.stringify(r.body)}`);
   return r.body.token as string;
@@ -70,7 +78,9 @@ export class WsClient {
   }
 
   messages(room: string): any[] {
-    return this.events.filter((e) => e.type === 'message' && e.room === room).map((e) => (e as { message: unknown }).message);
+    return this.events
+      .filter((e) => e.type === 'message' && e.room === room)
+      .map((e) => (e as { message: unknown }).message);
   }
 
   close(): Promise<void> {

@@ -27,7 +27,13 @@ export interface Org {
 
 export async function buildOrg(ctx: ActionContext): Promise<Org> {
   const mk = (username: string, domain: string, isAdmin = false) =>
-    doCreateUser(ctx, CLI, { username, sipUri: `sip:${username}@${domain}`, password: `password-${username}`, isAdmin, displayName: username[0]?.toUpperCase() + username.slice(1) });
+    doCreateUser(ctx, CLI, {
+      username,
+      sipUri: `sip:${username}@${domain}`,
+      password: `password-${username}`,
+      isAdmin,
+      displayName: username[0]?.toUpperCase() + username.slice(1),
+    });
   const users = {
     alice: await mk('alice', 'example.com'),
     bob: await mk('bob', 'example.com'),
@@ -51,9 +57,26 @@ export async function buildOrg(ctx: ActionContext): Promise<Org> {
   });
   const rooms = {
     engOpen: await doCreateRoom(ctx, CLI, { name: 'eng-open', category: 'Engineering', privacy: 'open' }),
-    engClosed: await doCreateRoom(ctx, CLI, { name: 'eng-closed', category: 'Engineering', members: ['alice', 'bob'], managers: ['alice'] }),
-    engSecret: await doCreateRoom(ctx, CLI, { name: 'eng-secret', category: 'Engineering', privacy: 'secret', members: ['alice'], managers: ['alice'] }),
-    engStage: await doCreateRoom(ctx, CLI, { name: 'eng-stage', category: 'Engineering', type: 'auditorium', members: ['alice', 'bob'], presenters: ['alice'] }),
+    engClosed: await doCreateRoom(ctx, CLI, {
+      name: 'eng-closed',
+      category: 'Engineering',
+      members: ['alice', 'bob'],
+      managers: ['alice'],
+    }),
+    engSecret: await doCreateRoom(ctx, CLI, {
+      name: 'eng-secret',
+      category: 'Engineering',
+      privacy: 'secret',
+      members: ['alice'],
+      managers: ['alice'],
+    }),
+    engStage: await doCreateRoom(ctx, CLI, {
+      name: 'eng-stage',
+      category: 'Engineering',
+      type: 'auditorium',
+      members: ['alice', 'bob'],
+      presenters: ['alice'],
+    }),
     lounge: await doCreateRoom(ctx, CLI, { name: 'lounge', category: 'Lounge', privacy: 'open' }),
   };
   return { users, categories: { engineering, lounge }, rooms };

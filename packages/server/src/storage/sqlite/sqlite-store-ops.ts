@@ -16,8 +16,8 @@ type MessageRow = Selectable<MessagesTable>;
 export class SqliteStoreOps extends KyselyStoreOps {
   private readonly stmts: {
     nextSeq: Statement<[string], { last_seq: number }>;
-    insertMessage: Statement<unknown[]>;
-    insertCompliance: Statement<unknown[]>;
+    insertMessage: Statement;
+    insertCompliance: Statement;
     lastMessages: Statement<[string, number], MessageRow>;
     byClientId: Statement<[string, string, string], MessageRow>;
   };

@@ -34,6 +34,8 @@ export async function buildHttpApp(
     scope.get('/api/v1/ws', { websocket: true }, (socket, req) => {
       // Authenticate before anything else; a bad token gets one error and close code 4401.
       userOf(parts, req).then(
+        // @fastify/websocket hands over the `ws` socket it created; the rule cannot see that.
+        // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
         (subject) => new WsSession(parts, socket, subject),
         (error: unknown) => {
           const e = errorOf(error, parts.onError);

@@ -36,7 +36,7 @@ export function installErrorHandling(app: FastifyInstance, onUnexpected: (error:
   app.setErrorHandler((error: FastifyError | StoaError, _request, reply) => {
     const e = classify(error);
     if (e.code === 'internal') onUnexpected(error);
-    const body: ErrorBody = { error: e as ErrorBody['error'] };
+    const body: ErrorBody = { error: e };
     void reply.status(httpStatusOf(e.code)).send(body);
   });
   app.setNotFoundHandler((_request, reply) => {

@@ -15,8 +15,9 @@ export type ParsedFrame =
 
 function requestId(value: unknown): string | number | null {
   if (typeof value === 'object' && value !== null && 'id' in value) {
-    const id = (value as { id: unknown }).id;
-    if ((typeof id === 'string' && id.length <= 64) || Number.isSafeInteger(id)) return id as string | number;
+    const id = value.id;
+    if (typeof id === 'string' && id.length <= 64) return id;
+    if (typeof id === 'number' && Number.isSafeInteger(id)) return id;
   }
   return null;
 }
