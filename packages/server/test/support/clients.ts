@@ -41,7 +41,7 @@ export class WsClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as ServerEvent[];
+      const frame = JSON.parse((data as Buffer).toString('utf8')) as ServerEvent[];
       for (const event of frame) {
         this.events.push(event);
         for (const w of [...this.waiters]) {

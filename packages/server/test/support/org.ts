@@ -32,7 +32,7 @@ export async function buildOrg(ctx: ActionContext): Promise<Org> {
       sipUri: `sip:${username}@${domain}`,
       password: `password-${username}`,
       isAdmin,
-      displayName: username[0]?.toUpperCase() + username.slice(1),
+      displayName: username.charAt(0).toUpperCase() + username.slice(1),
     });
   const users = {
     alice: await mk('alice', 'example.com'),
