@@ -92,8 +92,9 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.equal((await store.read.findUser('SIP:ALICE@example.com'))?.id, 'alice');
         assert.deepEqual(await store.read.findCategory('cat'), category);
         const r = await store.read.findRoom('room one');
-        assert.deepEqual(r?.members, ['g:staff', 'u:alice']);
-        assert.deepEqual(r?.managers, ['u:alice']);
+        assert.ok(r);
+        assert.deepEqual(r.members, ['g:staff', 'u:alice']);
+        assert.deepEqual(r.managers, ['u:alice']);
         assert.equal(await store.read.countRooms(category.id), 1);
       } finally {
         await store.close();
