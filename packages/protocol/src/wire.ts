@@ -5,7 +5,13 @@
  */
 import Type, { type Static } from 'typebox';
 
-const RequestId = Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Integer()]));
+/** Echoed back verbatim, so limited to what JSON round-trips exactly. */
+const RequestId = Type.Optional(
+  Type.Union([
+    Type.String({ maxLength: 64 }),
+    Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }),
+  ]),
+);
 const RoomId = Type.String({ minLength: 1, maxLength: 64 });
 const Seq = Type.Integer({ minimum: 0 });
 const Time = Type.Integer({ minimum: 0 });

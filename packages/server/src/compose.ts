@@ -60,6 +60,7 @@ function invalidator(access: AccessState) {
         access.invalidateSettings();
         return;
       case 'message':
+        access.noteMessage(event.roomId, event.message.seq);
         return;
     }
   };

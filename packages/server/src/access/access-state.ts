@@ -54,6 +54,13 @@ export class AccessState {
     else this.rooms.delete(roomId);
   }
 
+  /** A message was posted: keep the cached room's last sequence number current. */
+  noteMessage(roomId: string, seq: number): void {
+    const view = this.rooms.get(roomId);
+    if (view && view.room.lastSeq < seq)
+      this.rooms.set(roomId, { ...view, room: { ...view.room, lastSeq: seq } });
+  }
+
   invalidateSettings(): void {
     this.generation++;
     this.settingsCache = undefined;

@@ -1,5 +1,6 @@
 /** Validation and normalisation of a posted message (spec §2.12, §4.4). */
 import { fail } from './errors.ts';
+import { isWellFormedText } from './text.ts';
 
 export interface MessageInput {
   readonly text: string;
@@ -25,6 +26,15 @@ export interface MessageLimits {
 const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 export function prepareMessage(input: MessageInput, limits: MessageLimits): PreparedMessage {
+  for (const [field, value] of [
+    ['text', input.text],
+    ['rtf', input.rtf],
+    ['storyTitle', input.storyTitle],
+    ['clientMsgId', input.clientMsgId],
+  ] as const) {
+    if (value !== undefined && !isWellFormedText(value))
+      fail('validation_failed', `${field} is not valid Unicode text`);
+  }
   // Plain text is mandatory, even with RTF (legacy clients read only the plain text).
   if (input.text.trim().length === 0) fail('validation_failed', 'text must not be empty');
   const bytes = utf8Length(input.text) + utf8Length(input.rtf ?? '') + utf8Length(input.storyTitle ?? '');

@@ -1,5 +1,6 @@
 /** Names of rooms, categories, groups, users and add-ins. */
 import { fail } from './errors.ts';
+import { isWellFormedText } from './text.ts';
 
 /** Length in Unicode code points (what people count as characters, near enough). */
 function codePoints(s: string): number {
@@ -12,6 +13,7 @@ function codePoints(s: string): number {
 export function checkName(what: string, name: string, max = 256): string {
   const trimmed = name.trim();
   if (trimmed.length === 0) fail('validation_failed', `${what} name must not be empty`);
+  if (!isWellFormedText(trimmed)) fail('validation_failed', `${what} name is not valid Unicode text`);
   if (codePoints(trimmed) > max) fail('validation_failed', `${what} name is longer than ${max} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(trimmed))
@@ -20,6 +22,7 @@ export function checkName(what: string, name: string, max = 256): string {
 }
 
 export function checkDescription(description: string): string {
+  if (!isWellFormedText(description)) fail('validation_failed', 'description is not valid Unicode text');
   if (codePoints(description) > 256) fail('validation_failed', 'description is longer than 256 characters');
   return description;
 }

@@ -6,6 +6,7 @@ import { WsSession } from '../ws/session.ts';
 import { errorOf } from '../ws/errors.ts';
 import { userOf } from './auth.ts';
 import { installErrorHandling } from './errors.ts';
+import { installValidation } from './validation.ts';
 import { collectOpenApi } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { userRoutes } from './routes-user.ts';
@@ -14,15 +15,17 @@ export async function buildHttpApp(
   parts: ServerParts,
   logger: boolean | object = false,
 ): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger,
-    bodyLimit: parts.config.maxBodyBytes,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
-  });
+  const app = Fastify({ logger, bodyLimit: parts.config.maxBodyBytes });
+  installValidation(app);
   installErrorHandling(app, parts.onError);
   const openapi = collectOpenApi(app, parts.version);
   await app.register(websocket, {
     options: { maxPayload: parts.config.maxFrameBytes, perMessageDeflate: false },
+    // A client's protocol error (oversized frame, bad UTF-8) is the client's problem: log it quietly.
+    errorHandler: (error, socket, request) => {
+      request.log.debug({ err: error }, 'websocket error');
+      socket.terminate();
+    },
   });
 
   app.get('/healthz', () => ({ ok: true }));

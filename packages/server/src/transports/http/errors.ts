@@ -14,7 +14,8 @@ function classify(error: FastifyError | StoaError | Error): {
       : { code: error.code, message: error.message, details: error.details };
   }
   const fe = error as FastifyError;
-  if (fe.validation) return { code: 'validation_failed', message: fe.message };
+  if (fe.validation || fe.code === 'FST_ERR_VALIDATION')
+    return { code: 'validation_failed', message: fe.message };
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { code: 'payload_too_large', message: 'request body too large' };
