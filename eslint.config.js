@@ -10,7 +10,7 @@ const layer = (files, patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', 'packages/web/dist/**'] },
+  { ignores: ['**/node_modules/**', 'data/**', 'packages/web/dist/**', 'packages/*/bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -11,13 +11,20 @@ import { AccessState } from './access/access-state.ts';
 import type { ActionContext, PasswordHasher } from './actions/context.ts';
 import { doLeaveRoom } from './actions/chat.ts';
 import { doSetPolicy } from './actions/directory.ts';
+import { provideSearchIndex } from './actions/search.ts';
 import { argon2Hasher } from './auth/argon2-hasher.ts';
+import { complianceRuntime } from './compliance/runtime.ts';
+import { ComplianceScheduler } from './compliance/scheduler.ts';
+import { createFsBlobStore } from './blobs/fs/fs-blob-store.ts';
+import type { BlobStore } from './blobs/types.ts';
 import { createMemoryBus } from './bus/memory/memory-bus.ts';
 import type { Bus, BusEvent } from './bus/types.ts';
 import type { Config } from './config/config.ts';
 import { GLOBAL_POLICY_ID } from './domain/policy.ts';
 import { Hub } from './live/hub.ts';
 import { Outbox } from './live/outbox.ts';
+import { openSqliteSearch } from './search/sqlite/sqlite-search.ts';
+import type { SearchIndex } from './search/types.ts';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
 import type { Store } from './storage/types.ts';
 import { buildHttpApp } from './transports/http/app.ts';
@@ -27,7 +34,10 @@ export const VERSION = '0.1.0';
 
 export interface Overrides {
   readonly store?: Store;
+  readonly blobs?: BlobStore;
   readonly bus?: Bus;
+  /** History search; by default the SQLite index of the store's file (none with another store). */
+  readonly search?: SearchIndex;
   readonly clock?: () => number;
   readonly hasher?: PasswordHasher;
   readonly logger?: boolean | object;
@@ -62,26 +72,44 @@ function invalidator(access: AccessState) {
       case 'message':
         access.noteMessage(event.roomId, event.message.seq);
         return;
+      case 'messages.removed':
+      case 'user.event':
+      case 'invitations':
+        return;
     }
   };
 }
 
-export async function buildServer(config: Config, overrides: Overrides = {}): Promise<StoaServer> {
+export interface StoaCore {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly access: AccessState;
+  readonly ctx: ActionContext;
+  close(): Promise<void>;
+}
+
+/**
+ * Storage, bus, access cache and the action context, without any transport: what the server and
+ * the `stoa` command line (working on a data folder) share.
+ */
+export async function buildCore(
+  config: Config,
+  overrides: Overrides = {},
+  onError: (error: unknown) => void = () => undefined,
+): Promise<StoaCore> {
   mkdirSync(config.dataDir, { recursive: true });
   const store =
     overrides.store ??
     (await openSqliteStore({ file: join(config.dataDir, 'stoa.db'), synchronous: config.sqliteSynchronous }));
-  const errors: unknown[] = [];
-  let log: (error: unknown) => void = (error) => errors.push(error);
-  const bus = overrides.bus ?? createMemoryBus((e) => log(e));
+  const bus = overrides.bus ?? createMemoryBus(onError);
   const access = new AccessState(store.read);
   bus.subscribe(invalidator(access));
-  const clock = overrides.clock ?? Date.now;
   const ctx: ActionContext = {
     store,
+    blobs: overrides.blobs ?? createFsBlobStore(join(config.dataDir, 'files')),
     bus,
     access,
-    clock,
+    clock: overrides.clock ?? Date.now,
     newId: randomUUID,
     hasher: overrides.hasher ?? argon2Hasher(),
     limits: { maxMessageBytes: config.maxMessageBytes, sessionTtlMs: config.sessionTtlMs },
@@ -99,6 +127,30 @@ export async function buildServer(config: Config, overrides: Overrides = {}): Pr
       },
     );
   }
+  return {
+    store,
+    bus,
+    access,
+    ctx,
+    async close() {
+      await bus.close();
+      await store.close();
+    },
+  };
+}
+
+export async function buildServer(config: Config, overrides: Overrides = {}): Promise<StoaServer> {
+  let log: (error: unknown) => void = () => undefined;
+  const core = await buildCore(config, overrides, (e) => log(e));
+  const { access, bus, ctx } = core;
+  const clock = ctx.clock;
+  // History search (docs/search.md): indexes what is queued, then keeps up in the background.
+  const search =
+    overrides.search ??
+    (overrides.store
+      ? undefined
+      : await openSqliteSearch({ file: join(config.dataDir, 'stoa.db'), onError: (e) => log(e) }));
+  if (search) provideSearchIndex(ctx, search);
 
   const hub = new Hub({
     access,
@@ -119,6 +171,9 @@ export async function buildServer(config: Config, overrides: Overrides = {}): Pr
   };
   const app = await buildHttpApp(parts, overrides.logger ?? false);
   log = (error) => app.log.error({ err: error }, 'unexpected error');
+  // Compliance processing (docs/compliance.md): every node ticks; the lease in the store decides.
+  const compliance = new ComplianceScheduler(complianceRuntime(ctx, config), (e) => log(e));
+  compliance.start();
 
   return {
     app,
@@ -129,8 +184,9 @@ export async function buildServer(config: Config, overrides: Overrides = {}): Pr
     },
     async close() {
       await app.close();
-      await bus.close();
-      await store.close();
+      await compliance.stop();
+      await search?.close();
+      await core.close();
     },
   };
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { doCreateUser } from './actions/directory.ts';
 import { buildServer, VERSION } from './compose.ts';
+import { markRunning } from './cli/lock.ts';
 import { ConfigError, CONFIG_ENV, DEFAULTS, loadConfig } from './config/config.ts';
 
 const HELP = `stoa-server ${VERSION}: the Stoa persistent chat server
@@ -63,8 +64,10 @@ async function main(): Promise<void> {
     );
   }
   const address = await server.listen();
+  const unmark = markRunning(config.dataDir, address);
   console.log(`Stoa ${VERSION} listening on ${address} (data in ${config.dataDir})`);
   const stop = () => {
+    unmark();
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),

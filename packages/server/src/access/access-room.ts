@@ -10,7 +10,7 @@ export interface RoomAccess extends RoomView {
   readonly rights: RoomRights;
 }
 
-export function rulesOf(view: RoomView): RoomRules {
+export function rulesOf(view: Pick<RoomView, 'room' | 'category'>): RoomRules {
   return { ...view.room, category: view.category };
 }
 

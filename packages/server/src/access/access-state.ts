@@ -4,7 +4,7 @@
  * invalidated by the bus events that actions publish after commit (so every node's cache follows).
  * A load that races with an invalidation is not cached (generation check).
  */
-import type { Category, Room, User } from '../domain/model.ts';
+import type { Addin, Category, Room, User } from '../domain/model.ts';
 import { effectivePolicy, type PolicyFacts } from '../domain/policy.ts';
 import {
   affiliationsOf,
@@ -24,6 +24,7 @@ export interface UserSubject extends Subject {
 export interface RoomView {
   readonly room: Room;
   readonly category: Category;
+  readonly addin: Addin | null;
 }
 
 interface Directory {
@@ -146,21 +147,25 @@ export class AccessState {
     if (!room) return undefined;
     const category = await this.read.getCategory(room.categoryId);
     if (!category) return undefined;
-    const view = { room, category };
+    const addin = room.addinId === null ? null : ((await this.read.getAddin(room.addinId)) ?? null);
+    const view = { room, category, addin };
     if (gen === this.generation) this.rooms.set(roomId, view);
     return view;
   }
 
   /** Every room (disabled included) with its category; not cached, for directory queries. */
   async allRooms(): Promise<RoomView[]> {
-    const [rooms, categories] = await Promise.all([
+    const [rooms, categories, addins] = await Promise.all([
       this.read.listRooms({ includeDisabled: true }),
       this.read.listCategories(),
+      this.read.listAddins(),
     ]);
     const byId = new Map(categories.map((c) => [c.id, c]));
+    const addinById = new Map(addins.map((a) => [a.id, a]));
     return rooms.flatMap((room) => {
       const category = byId.get(room.categoryId);
-      return category ? [{ room, category }] : [];
+      const addin = room.addinId === null ? null : (addinById.get(room.addinId) ?? null);
+      return category ? [{ room, category, addin }] : [];
     });
   }
 }

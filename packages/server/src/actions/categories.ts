@@ -5,6 +5,7 @@ import type { Actor, Category } from '../domain/model.ts';
 import { requireAdmin, transact, type ActionContext } from './context.ts';
 import { applyListChange, type ListChange } from './principals.ts';
 import { purgeRoomRoles } from './purge.ts';
+import { afterPurge, inviteAfterScopeChange, type RoomBeforeAfter } from './invitations.ts';
 
 export interface CategoryInput {
   readonly name: string;
@@ -104,10 +105,12 @@ export async function doUpdateCategory(
     const after = (await tx.getCategory(categoryId)) as Category;
 
     let purged = 0;
+    const rescoped: RoomBeforeAfter[] = [];
     if (changes.allowed || changes.denied) {
       for (const room of await tx.listRooms({ categoryId, includeDisabled: true })) {
         const removed = await purgeRoomRoles(ctx.access, tx, room, after, now);
         purged += removed.member.length + removed.manager.length + removed.presenter.length;
+        rescoped.push({ before: room, after: afterPurge(room, removed) });
       }
     }
     const { allowed: _a, denied: _d, creators: _c, ...plain } = changes;
@@ -119,6 +122,7 @@ export async function doUpdateCategory(
       details: { ...plain, allowed, denied, creators, purged },
     });
     emit({ kind: 'category.changed', categoryId });
+    await inviteAfterScopeChange(tx, emit, before, after, rescoped, now, actor);
     return { category: after, purged };
   });
 }

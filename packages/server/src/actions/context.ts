@@ -7,6 +7,7 @@ import type { AccessState, UserSubject } from '../access/access-state.ts';
 import type { Bus, BusEvent } from '../bus/types.ts';
 import { fail } from '../domain/errors.ts';
 import type { Actor } from '../domain/model.ts';
+import type { BlobStore } from '../blobs/types.ts';
 import type { Store, StoreWriter } from '../storage/types.ts';
 
 export interface PasswordHasher {
@@ -23,6 +24,7 @@ export interface ActionLimits {
 
 export interface ActionContext {
   readonly store: Store;
+  readonly blobs: BlobStore;
   readonly bus: Bus;
   readonly access: AccessState;
   readonly clock: () => number;

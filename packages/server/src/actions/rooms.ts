@@ -12,6 +12,7 @@ import type { RoomRoleName, StoreWriter } from '../storage/types.ts';
 import { subjectOf, transact, type ActionContext } from './context.ts';
 import { applyListChange, type ListChange } from './principals.ts';
 import { isEligible, purgeRoomRoles } from './purge.ts';
+import { inviteAfterRoomChange } from './invitations.ts';
 import { rulesOf } from '../access/access-room.ts';
 
 export interface NewRoomInput {
@@ -34,10 +35,12 @@ async function findCategory(tx: StoreWriter, idOrName: string): Promise<Category
   return category;
 }
 
-function findAddin(idOrName: string | null | undefined): string | null {
+/** A registered add-in by id or name; empty or null detaches (spec §2.5: at most one per room). */
+async function findAddin(tx: StoreWriter, idOrName: string | null | undefined): Promise<string | null> {
   if (idOrName === null || idOrName === undefined || idOrName === '') return null;
-  // Add-ins arrive with their own issue; until then no add-in can be registered or attached.
-  fail('not_found', `add-in not found: ${idOrName}`);
+  const addin = await tx.getAddin(idOrName);
+  if (!addin) fail('not_found', `add-in not found: ${idOrName}`);
+  return addin.id;
 }
 
 async function checkRoles(
@@ -87,7 +90,7 @@ export async function doCreateRoom(ctx: ActionContext, actor: Actor, input: NewR
       privacy: input.privacy ?? 'closed',
       type,
       invitations: input.invitations ?? 'inherit',
-      addinId: findAddin(input.addin),
+      addinId: await findAddin(tx, input.addin),
       disabled: input.disabled === true,
       lastSeq: 0,
       members,
@@ -106,6 +109,7 @@ export async function doCreateRoom(ctx: ActionContext, actor: Actor, input: NewR
       details: { name, category: category.name },
     });
     emit({ kind: 'room.changed', roomId: room.id, access: true });
+    await inviteAfterRoomChange(tx, emit, undefined, { room, category }, now, actor);
     return room;
   });
 }
@@ -166,7 +170,7 @@ export async function doUpdateRoom(
       fail('name_taken', 'a room with that name exists');
     }
     const type = changes.type ?? before.type;
-    const addinId = changes.addin === undefined ? before.addinId : findAddin(changes.addin);
+    const addinId = changes.addin === undefined ? before.addinId : await findAddin(tx, changes.addin);
     await tx.updateRoom(roomId, {
       updatedAt: now,
       ...(name !== undefined ? { name } : {}),
@@ -195,7 +199,10 @@ export async function doUpdateRoom(
     });
     if (changes.disabled === true && !before.disabled) emit({ kind: 'room.disabled', roomId });
     emit({ kind: 'room.changed', roomId, access: true });
-    return (await tx.getRoom(roomId)) as Room;
+    const changed = (await tx.getRoom(roomId)) as Room;
+    const was = { room: before, category: fromCategory };
+    await inviteAfterRoomChange(tx, emit, was, { room: changed, category }, now, actor);
+    return changed;
   });
 }
 

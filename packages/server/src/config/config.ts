@@ -24,6 +24,8 @@ export interface Config {
   /** A connection whose unsent data exceeds this is dropped (it resumes from its last seq). */
   readonly maxBufferedBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Smallest compliance RunInterval accepted, ms: one minute (spec §5.3); lower only for tests. */
+  readonly complianceMinIntervalMs: number;
 }
 
 export const DEFAULTS: Config = {
@@ -37,6 +39,7 @@ export const DEFAULTS: Config = {
   sessionTtlMs: 30 * 24 * 3600 * 1000,
   maxBufferedBytes: 16 * 1024 * 1024,
   logLevel: 'info',
+  complianceMinIntervalMs: 60_000,
 };
 
 type Key = keyof Config;
@@ -51,6 +54,7 @@ const ENV: Record<Key, string> = {
   sessionTtlMs: 'STOA_SESSION_TTL_MS',
   maxBufferedBytes: 'STOA_MAX_BUFFERED_BYTES',
   logLevel: 'STOA_LOG_LEVEL',
+  complianceMinIntervalMs: 'STOA_COMPLIANCE_MIN_INTERVAL_MS',
 };
 
 const INT_BOUNDS: Partial<Record<Key, [number, number]>> = {
@@ -60,6 +64,7 @@ const INT_BOUNDS: Partial<Record<Key, [number, number]>> = {
   maxFrameBytes: [1024, 64 * 1024 * 1024],
   sessionTtlMs: [60_000, 366 * 24 * 3600 * 1000],
   maxBufferedBytes: [64 * 1024, 1024 * 1024 * 1024],
+  complianceMinIntervalMs: [10, 60_000],
 };
 
 export class ConfigError extends Error {}

@@ -43,6 +43,13 @@ export interface Category {
 
 export type RoomInvitations = 'inherit' | 'false';
 
+/** A web page shown beside a room (spec §2.5). */
+export interface Addin {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+}
+
 export interface Room {
   readonly id: string;
   readonly name: string;
@@ -62,6 +69,21 @@ export interface Room {
   readonly updatedAt: number;
 }
 
+/** What a file message says about its file (spec §4.10). */
+export interface FileRef {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly contentType: string;
+}
+
+export interface StoredFile extends FileRef {
+  readonly roomId: string;
+  readonly uploaderId: string;
+  readonly hash: string;
+  readonly createdAt: number;
+}
+
 export interface Message {
   readonly id: number;
   readonly roomId: string;
@@ -73,6 +95,8 @@ export interface Message {
   readonly alert: boolean;
   readonly storyTitle: string | null;
   readonly rtf: string | null;
+  /** Present on file messages. */
+  readonly file?: FileRef;
 }
 
 /** Compliance event kinds (spec §5.2). */

@@ -12,6 +12,7 @@ import type { Message } from '../domain/model.ts';
 import { roomRights } from '../domain/permissions.ts';
 import { nextRosterSuppressed } from '../domain/roster.ts';
 import { messageToWire, type WireEvent } from './wire.ts';
+import { UserConnections } from './users.ts';
 
 export interface Participant {
   readonly userId: string;
@@ -26,6 +27,8 @@ export interface LiveConnection {
   deliver(roomId: string, seq: number | null, serialized: string): void;
   /** The server removed the connection from a room (kick, disable, delete). */
   removedFrom(roomId: string, reason: KickReason): void;
+  /** Queues one serialised event meant for the user rather than a room (follows, invitations). */
+  notify(serialized: string): void;
 }
 
 export type KickReason = 'membership' | 'disabled' | 'deleted' | 'policy';
@@ -50,8 +53,16 @@ export interface HubDeps {
 
 export class Hub {
   private readonly rooms = new Map<string, Presence>();
+  /** Connections per user, the followers of rooms, user-directed events (live/users.ts). */
+  readonly users: UserConnections<LiveConnection>;
 
-  constructor(private readonly deps: HubDeps) {}
+  constructor(private readonly deps: HubDeps) {
+    this.users = new UserConnections(
+      deps.access,
+      (conn, roomId) => this.rooms.get(roomId)?.connections.has(conn) === true,
+      deps.onError,
+    );
+  }
 
   private presence(roomId: string): Presence {
     let p = this.rooms.get(roomId);
@@ -159,6 +170,7 @@ export class Hub {
     switch (event.kind) {
       case 'message':
         this.deliverMessage(event.roomId, event.message, event);
+        this.users.messagePosted(event.roomId, event.message.seq);
         return;
       case 'room.changed':
         if (event.access) this.recheck([event.roomId]);
@@ -174,6 +186,15 @@ export class Hub {
         this.recheck([...this.rooms.keys()]);
         return;
       case 'settings.changed':
+        return;
+      case 'messages.removed':
+        this.deliverRemoval(event.roomId, event.removed, event.replaced);
+        return;
+      case 'user.event':
+        this.users.onUserEvent(event.userId, event.event);
+        return;
+      case 'invitations':
+        this.users.onInvitations(event);
         return;
     }
   };
@@ -191,6 +212,21 @@ export class Hub {
       message: messageToWire(message),
     } satisfies WireEvent);
     for (const conn of p.connections) conn.deliver(roomId, message.seq, serialized);
+  }
+
+  private deliverRemoval(roomId: string, removed: readonly number[], replaced: readonly Message[]): void {
+    const p = this.rooms.get(roomId);
+    if (!p) return;
+    const events: WireEvent[] = replaced.map((m) => ({
+      type: 'replaced',
+      room: roomId,
+      message: messageToWire(m),
+    }));
+    if (removed.length > 0) events.unshift({ type: 'removed', room: roomId, seqs: [...removed] });
+    for (const event of events) {
+      const serialized = JSON.stringify(event);
+      for (const conn of p.connections) conn.deliver(roomId, null, serialized);
+    }
   }
 
   private removeAll(roomId: string, reason: KickReason): void {
@@ -244,22 +280,19 @@ export class Hub {
   }
 
   private async recheckConnections(roomId: string, p: Presence): Promise<void> {
-    {
-      const view = await this.deps.access.room(roomId);
-      for (const conn of [...p.connections]) {
-        const subject = await this.deps.access.subject(conn.userId);
-        if (!view || !subject) {
-          this.kick(conn, roomId, view ? 'policy' : 'deleted');
-          continue;
-        }
-        const rights = roomRights(subject, rulesOf(view));
-        if (!rights.join)
-          this.kick(
-            conn,
-            roomId,
-            view.room.disabled ? 'disabled' : subject.chatEnabled ? 'membership' : 'policy',
-          );
+    const view = await this.deps.access.room(roomId);
+    for (const conn of [...p.connections]) {
+      const subject = await this.deps.access.subject(conn.userId);
+      if (!view || !subject) {
+        this.kick(conn, roomId, view ? 'policy' : 'deleted');
+        continue;
       }
+      if (roomRights(subject, rulesOf(view)).join) continue;
+      this.kick(
+        conn,
+        roomId,
+        view.room.disabled ? 'disabled' : subject.chatEnabled ? 'membership' : 'policy',
+      );
     }
   }
 }

@@ -18,6 +18,7 @@ export function messageToWire(m: Message): WireMessage {
   if (m.storyTitle !== null) out.storyTitle = m.storyTitle;
   if (m.rtf !== null) out.rtf = m.rtf;
   if (m.clientMsgId !== null) out.clientMsgId = m.clientMsgId;
+  if (m.file) out.file = { ...m.file };
   return out;
 }
 
@@ -37,7 +38,7 @@ export function roomToWire(a: RoomAccess): WireRoom {
     invitationsEffective: category.invitations && room.invitations === 'inherit',
     fileUpload: category.fileUpload,
     chatHistory: category.chatHistory,
-    addin: room.addinId,
+    addin: a.addin && { id: a.addin.id, name: a.addin.name, url: a.addin.url },
     disabled: room.disabled,
     lastSeq: room.lastSeq,
     rights: { join: rights.join, read: rights.read, post: rights.post, manage: rights.manage },

@@ -3,8 +3,10 @@
  * every query. Adapters bind it to a connection (or transaction) and override hot paths only
  * where a dialect can do better.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type {
+  Addin,
+  StoredFile,
   AuditEntry,
   Category,
   ComplianceRecord,
@@ -20,9 +22,19 @@ import type { PrincipalRef } from '../domain/principals.ts';
 import { bool, int, num, toCategory, toGroup, toMessage, toPolicy, toRoom, toUser } from './rows.ts';
 import type { CategoryLists, RoomRoleLists } from './rows.ts';
 import type { DB } from './schema.ts';
+import type { ComplianceTables } from './migrations/0002-compliance.ts';
+import type { FollowRecord, InvitationRecord } from './types.ts';
+import type {
+  ComplianceBacklog,
+  ComplianceBatchPlan,
+  ComplianceRange,
+  ComplianceState,
+  ComplianceStatePatch,
+} from './types.ts';
 import type {
   CategoryList,
   CategoryPatch,
+  FileTokenRecord,
   HistoryWindow,
   NewMessage,
   RoomListFilter,
@@ -434,6 +446,119 @@ export class KyselyStoreOps implements StoreWriter {
     await this.db.deleteFrom('rooms').where('id', '=', id).execute();
   }
 
+  // ---- files
+
+  async getFile(id: string): Promise<StoredFile | undefined> {
+    const r = await this.db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+    return (
+      r && {
+        id: r.id,
+        roomId: r.room_id,
+        uploaderId: r.uploader_id,
+        name: r.name,
+        size: num(r.size),
+        contentType: r.content_type,
+        hash: r.hash,
+        createdAt: num(r.created_at),
+      }
+    );
+  }
+
+  async getFileToken(tokenHash: string): Promise<FileTokenRecord | undefined> {
+    const r = await this.db
+      .selectFrom('file_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return (
+      r && {
+        tokenHash: r.token_hash,
+        kind: r.kind,
+        userId: r.user_id,
+        roomId: r.room_id,
+        fileId: r.file_id,
+        name: r.name,
+        contentType: r.content_type,
+        expiresAt: num(r.expires_at),
+        usedAt: r.used_at === null ? null : num(r.used_at),
+      }
+    );
+  }
+
+  async insertFile(f: StoredFile): Promise<void> {
+    await this.db
+      .insertInto('files')
+      .values({
+        id: f.id,
+        room_id: f.roomId,
+        uploader_id: f.uploaderId,
+        name: f.name,
+        size: f.size,
+        content_type: f.contentType,
+        hash: f.hash,
+        created_at: f.createdAt,
+      })
+      .execute();
+  }
+
+  async insertFileToken(t: FileTokenRecord): Promise<void> {
+    await this.db
+      .insertInto('file_tokens')
+      .values({
+        token_hash: t.tokenHash,
+        kind: t.kind,
+        user_id: t.userId,
+        room_id: t.roomId,
+        file_id: t.fileId,
+        name: t.name,
+        content_type: t.contentType,
+        expires_at: t.expiresAt,
+        used_at: t.usedAt,
+      })
+      .execute();
+  }
+
+  async useFileToken(tokenHash: string, at: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('file_tokens')
+      .set({ used_at: at })
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  // ---- add-ins
+
+  async getAddin(idOrName: string): Promise<Addin | undefined> {
+    return this.db
+      .selectFrom('addins')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb(eb.fn('lower', ['name']), '=', lower(idOrName))]))
+      .executeTakeFirst();
+  }
+
+  async listAddins(): Promise<Addin[]> {
+    return this.db.selectFrom('addins').selectAll().orderBy('name').execute();
+  }
+
+  async insertAddin(addin: Addin): Promise<void> {
+    await this.db
+      .insertInto('addins')
+      .values({ ...addin })
+      .execute();
+  }
+
+  async updateAddin(id: string, patch: Partial<Pick<Addin, 'name' | 'url'>>): Promise<void> {
+    if (patch.name === undefined && patch.url === undefined) return;
+    await this.db.updateTable('addins').set(patch).where('id', '=', id).execute();
+  }
+
+  async deleteAddin(id: string): Promise<void> {
+    await this.db.updateTable('rooms').set({ addin_id: null }).where('addin_id', '=', id).execute();
+    await this.db.deleteFrom('addins').where('id', '=', id).execute();
+  }
+
   // ---- messages
 
   async lastMessages(roomId: string, count: number): Promise<Message[]> {
@@ -481,6 +606,46 @@ export class KyselyStoreOps implements StoreWriter {
     return r && toMessage(r);
   }
 
+  async selectMessages(
+    roomId: string,
+    f: { authorId?: string; since?: number; until?: number },
+  ): Promise<Message[]> {
+    let q = this.db.selectFrom('messages').selectAll().where('room_id', '=', roomId).where('kept', '=', 1);
+    if (f.authorId !== undefined) q = q.where('author_id', '=', f.authorId);
+    if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
+    if (f.until !== undefined) q = q.where('created_at', '<=', f.until);
+    return (await q.orderBy('seq').execute()).map(toMessage);
+  }
+
+  async deleteMessages(roomId: string, seqs: readonly number[]): Promise<void> {
+    for (let i = 0; i < seqs.length; i += 500) {
+      await this.db
+        .deleteFrom('messages')
+        .where('room_id', '=', roomId)
+        .where('seq', 'in', seqs.slice(i, i + 500))
+        .execute();
+    }
+  }
+
+  async replaceMessageText(roomId: string, seq: number, text: string): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set({ text, rtf: null, story_title: null })
+      .where('room_id', '=', roomId)
+      .where('seq', '=', seq)
+      .execute();
+  }
+
+  async deleteMessagesUntil(roomId: string, until: number): Promise<number[]> {
+    const rows = await this.db
+      .deleteFrom('messages')
+      .where('room_id', '=', roomId)
+      .where('created_at', '<=', until)
+      .returning('seq')
+      .execute();
+    return rows.map((r) => num(r.seq)).sort((a, b) => a - b);
+  }
+
   async nextSeq(roomId: string): Promise<number> {
     const r = await this.db
       .updateTable('rooms')
@@ -505,6 +670,7 @@ export class KyselyStoreOps implements StoreWriter {
         alert: int(m.alert),
         story_title: m.kept ? m.storyTitle : null,
         rtf: m.kept ? m.rtf : null,
+        file: m.kept && m.file ? JSON.stringify(m.file) : null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -536,16 +702,7 @@ export class KyselyStoreOps implements StoreWriter {
       .orderBy('id')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({
-      id: num(r.id),
-      kind: r.kind as ComplianceKind,
-      at: num(r.at),
-      roomId: r.room_id,
-      userId: r.user_id,
-      messageSeq: r.message_seq === null ? null : num(r.message_seq),
-      content: r.content,
-      ...(r.details ? { details: JSON.parse(r.details) as Record<string, unknown> } : {}),
-    }));
+    return rows.map(toComplianceRecord);
   }
 
   async recordAudit(e: AuditEntry): Promise<void> {
@@ -618,6 +775,344 @@ export class KyselyStoreOps implements StoreWriter {
   async deleteSessionsOfUser(userId: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
   }
+
+  // ---- follows and invitations (spec §4.7, §4.12; docs/decisions/0005)
+
+  private followsOf(userId: string) {
+    return this.db
+      .selectFrom('follows as f')
+      .select(['f.room_id', 'f.last_read_seq', 'f.created_at'])
+      .select((eb) =>
+        // Exact, through the (room_id, seq) index: only messages after the read position are visited.
+        eb
+          .selectFrom('messages as m')
+          .select((e) => e.fn.countAll().as('n'))
+          .whereRef('m.room_id', '=', 'f.room_id')
+          .whereRef('m.seq', '>', 'f.last_read_seq')
+          .where('m.kept', '=', 1)
+          .as('unread'),
+      )
+      .where('f.user_id', '=', userId);
+  }
+
+  async listFollows(userId: string): Promise<FollowRecord[]> {
+    const rows = await this.followsOf(userId).orderBy('f.created_at').orderBy('f.room_id').execute();
+    return rows.map(toFollow);
+  }
+
+  async getFollow(userId: string, roomId: string): Promise<FollowRecord | undefined> {
+    const r = await this.followsOf(userId).where('f.room_id', '=', roomId).executeTakeFirst();
+    return r && toFollow(r);
+  }
+
+  async insertFollow(userId: string, roomId: string, at: number): Promise<boolean> {
+    const room = await this.db
+      .selectFrom('rooms')
+      .select('last_seq')
+      .where('id', '=', roomId)
+      .executeTakeFirst();
+    if (!room) return false;
+    const r = await this.db
+      .insertInto('follows')
+      .values({ user_id: userId, room_id: roomId, last_read_seq: num(room.last_seq), created_at: at })
+      .onConflict((oc) => oc.columns(['user_id', 'room_id']).doNothing())
+      .returning('room_id')
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
+  async deleteFollow(userId: string, roomId: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('follows')
+      .where('user_id', '=', userId)
+      .where('room_id', '=', roomId)
+      .executeTakeFirst();
+    return r.numDeletedRows > 0n;
+  }
+
+  async advanceReadPosition(
+    userId: string,
+    roomId: string,
+    seq: number,
+  ): Promise<{ lastReadSeq: number; changed: boolean } | undefined> {
+    const follow = await this.db
+      .selectFrom('follows')
+      .select('last_read_seq')
+      .where('user_id', '=', userId)
+      .where('room_id', '=', roomId)
+      .executeTakeFirst();
+    if (!follow) return undefined;
+    const current = num(follow.last_read_seq);
+    const room = await this.db
+      .selectFrom('rooms')
+      .select('last_seq')
+      .where('id', '=', roomId)
+      .executeTakeFirst();
+    const target = Math.min(seq, room ? num(room.last_seq) : current);
+    if (target <= current) return { lastReadSeq: current, changed: false };
+    await this.db
+      .updateTable('follows')
+      .set({ last_read_seq: target })
+      .where('user_id', '=', userId)
+      .where('room_id', '=', roomId)
+      .execute();
+    return { lastReadSeq: target, changed: true };
+  }
+
+  async insertInvitations(
+    roomId: string,
+    userIds: readonly string[],
+    at: number,
+  ): Promise<InvitationRecord[]> {
+    const out: InvitationRecord[] = [];
+    const unique = [...new Set(userIds)];
+    // 1,000 rows (3,000 parameters) a statement: under every dialect's limit, few round trips.
+    for (let i = 0; i < unique.length; i += 1000) {
+      const chunk = unique.slice(i, i + 1000);
+      await this.db
+        .deleteFrom('invitations')
+        .where('room_id', '=', roomId)
+        .where('user_id', 'in', chunk)
+        .execute();
+      const rows = await this.db
+        .insertInto('invitations')
+        .values(chunk.map((userId) => ({ user_id: userId, room_id: roomId, created_at: at })))
+        .returning(['id', 'user_id'])
+        .execute();
+      for (const r of rows) out.push({ id: num(r.id), userId: r.user_id, roomId, at });
+    }
+    return out;
+  }
+
+  async listInvitations(userId: string, afterId: number, limit: number): Promise<InvitationRecord[]> {
+    const rows = await this.db
+      .selectFrom('invitations')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: num(r.id), userId: r.user_id, roomId: r.room_id, at: num(r.created_at) }));
+  }
+
+  async invitationCursor(userId: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('invitation_cursors')
+      .select('last_seen')
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return r ? num(r.last_seen) : 0;
+  }
+
+  async countInvitations(): Promise<number> {
+    const r = await this.db
+      .selectFrom('invitations')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    return num(r.n);
+  }
+
+  async advanceInvitationCursor(userId: string, id: number): Promise<{ lastSeen: number; changed: boolean }> {
+    const current = await this.invitationCursor(userId);
+    const newest = await this.db
+      .selectFrom('invitations')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    // Never past the newest invitation the user has: a cursor from the future would hide new ones.
+    const target = Math.min(id, newest?.id == null ? current : num(newest.id));
+    if (target <= current) return { lastSeen: current, changed: false };
+    await this.db
+      .insertInto('invitation_cursors')
+      .values({ user_id: userId, last_seen: target })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet({ last_seen: target }))
+      .execute();
+    // Seen invitations have served their purpose (the cursor roams): keep the table small (§8.1).
+    await this.db.deleteFrom('invitations').where('user_id', '=', userId).where('id', '<=', target).execute();
+    return { lastSeen: target, changed: true };
+  }
+
+  // ---- compliance processing (spec §5.1; compliance/processor.ts drives these)
+
+  private get compliance(): Kysely<DB & ComplianceTables> {
+    return this.db.withTables<ComplianceTables>();
+  }
+
+  async getComplianceConfig(): Promise<Record<string, string>> {
+    const rows = await this.compliance.selectFrom('compliance_config').selectAll().execute();
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  async setComplianceConfig(key: string, value: string): Promise<void> {
+    await this.compliance
+      .insertInto('compliance_config')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  async complianceState(): Promise<ComplianceState> {
+    const r = await this.compliance
+      .selectFrom('compliance_state')
+      .selectAll()
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    const optional = (v: number | string | null) => (v === null ? null : num(v));
+    const inFlight: ComplianceBatchPlan | null =
+      r.batch_first_id === null || r.batch_last_id === null || r.batch_planned_at === null
+        ? null
+        : {
+            number: num(r.batch_no),
+            firstId: num(r.batch_first_id),
+            lastId: num(r.batch_last_id),
+            count: num(r.batch_count ?? 0),
+            plannedAt: num(r.batch_planned_at),
+          };
+    return {
+      cursor: num(r.cursor),
+      batchNo: num(r.batch_no),
+      inFlight,
+      leaseOwner: r.lease_owner,
+      leaseExpiresAt: optional(r.lease_expires_at),
+      lastRunAt: optional(r.last_run_at),
+      lastRunOk: r.last_run_ok === null ? null : bool(r.last_run_ok),
+      lastRunBy: r.last_run_by,
+      lastRunEvents: num(r.last_run_events),
+      lastSuccessAt: optional(r.last_success_at),
+      lastError: r.last_error,
+      lastErrorAt: optional(r.last_error_at),
+      processedTotal: num(r.processed_total),
+    };
+  }
+
+  async complianceBacklog(): Promise<ComplianceBacklog> {
+    const r = await this.db
+      .selectFrom('compliance_events')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('id').as('first'), eb.fn.max('id').as('last')])
+      .executeTakeFirstOrThrow();
+    const count = num(r.n);
+    if (count === 0) return { count: 0, firstId: null, lastId: null, oldestAt: null };
+    const first = num(r.first);
+    const oldest = await this.db
+      .selectFrom('compliance_events')
+      .select('at')
+      .where('id', '=', first)
+      .executeTakeFirst();
+    return { count, firstId: first, lastId: num(r.last), oldestAt: oldest ? num(oldest.at) : null };
+  }
+
+  async nextComplianceRange(limit: number, maxId: number): Promise<ComplianceRange | undefined> {
+    const r = await this.db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('compliance_events')
+          .select('id')
+          .where('id', '<=', maxId)
+          .orderBy('id')
+          .limit(limit)
+          .as('b'),
+      )
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('b.id').as('first'), eb.fn.max('b.id').as('last')])
+      .executeTakeFirstOrThrow();
+    if (num(r.n) === 0) return undefined;
+    return { firstId: num(r.first), lastId: num(r.last), count: num(r.n) };
+  }
+
+  async listComplianceRange(firstId: number, lastId: number): Promise<(ComplianceRecord & { id: number })[]> {
+    const rows = await this.db
+      .selectFrom('compliance_events')
+      .selectAll()
+      .where('id', '>=', firstId)
+      .where('id', '<=', lastId)
+      .orderBy('id')
+      .execute();
+    return rows.map(toComplianceRecord);
+  }
+
+  async takeComplianceLease(owner: string, now: number, expiresAt: number): Promise<boolean> {
+    const r = await this.compliance
+      .updateTable('compliance_state')
+      .set({ lease_owner: owner, lease_expires_at: expiresAt })
+      .where('id', '=', 1)
+      .where((eb) =>
+        eb.or([
+          eb('lease_owner', 'is', null),
+          eb('lease_owner', '=', owner),
+          eb('lease_expires_at', '<=', now),
+        ]),
+      )
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  async updateComplianceState(owner: string, patch: ComplianceStatePatch): Promise<boolean> {
+    const values: Partial<ComplianceTables['compliance_state']> = { lease_owner: owner };
+    if (patch.cursor !== undefined) values.cursor = patch.cursor;
+    if (patch.batchNo !== undefined) values.batch_no = patch.batchNo;
+    if (patch.inFlight !== undefined) {
+      const b = patch.inFlight;
+      values.batch_first_id = b?.firstId ?? null;
+      values.batch_last_id = b?.lastId ?? null;
+      values.batch_count = b?.count ?? null;
+      values.batch_planned_at = b?.plannedAt ?? null;
+      if (b) values.batch_no = b.number;
+    }
+    if (patch.leaseOwner === null) values.lease_owner = null;
+    if (patch.leaseExpiresAt !== undefined) values.lease_expires_at = patch.leaseExpiresAt;
+    if (patch.lastRunAt !== undefined) values.last_run_at = patch.lastRunAt;
+    if (patch.lastRunOk !== undefined)
+      values.last_run_ok = patch.lastRunOk === null ? null : int(patch.lastRunOk);
+    if (patch.lastRunBy !== undefined) values.last_run_by = patch.lastRunBy;
+    if (patch.lastRunEvents !== undefined) values.last_run_events = patch.lastRunEvents;
+    if (patch.lastSuccessAt !== undefined) values.last_success_at = patch.lastSuccessAt;
+    if (patch.lastError !== undefined) values.last_error = patch.lastError;
+    if (patch.lastErrorAt !== undefined) values.last_error_at = patch.lastErrorAt;
+    if (patch.processedTotal !== undefined) values.processed_total = patch.processedTotal;
+    const r = await this.compliance
+      .updateTable('compliance_state')
+      .set(values)
+      .where('id', '=', 1)
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  async deleteComplianceRange(firstId: number, lastId: number): Promise<number> {
+    const r = await this.db
+      .deleteFrom('compliance_events')
+      .where('id', '>=', firstId)
+      .where('id', '<=', lastId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}
+
+function toComplianceRecord(r: Selectable<DB['compliance_events']>): ComplianceRecord & { id: number } {
+  return {
+    id: num(r.id),
+    kind: r.kind as ComplianceKind,
+    at: num(r.at),
+    roomId: r.room_id,
+    userId: r.user_id,
+    messageSeq: r.message_seq === null ? null : num(r.message_seq),
+    content: r.content,
+    ...(r.details ? { details: JSON.parse(r.details) as Record<string, unknown> } : {}),
+  };
+}
+
+function toFollow(r: {
+  room_id: string;
+  last_read_seq: number | string;
+  created_at: number | string;
+  unread: number | string | bigint | null;
+}): FollowRecord {
+  return {
+    roomId: r.room_id,
+    lastReadSeq: num(r.last_read_seq),
+    followedAt: num(r.created_at),
+    unread: r.unread === null ? 0 : num(r.unread),
+  };
 }
 
 function parseActor(label: string): AuditEntry['actor'] {

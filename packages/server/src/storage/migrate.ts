@@ -1,6 +1,10 @@
 /** Versioned migrations, run at start-up by every adapter through Kysely's Migrator. */
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as core from './migrations/0001-core.ts';
+import * as compliance from './migrations/0002-compliance.ts';
+import * as search from './migrations/0003-search.ts';
+import * as followsInvitations from './migrations/0004-follows-invitations.ts';
+import * as files from './migrations/0005-files.ts';
 import type { Dialect } from './types.ts';
 
 type Step = { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> };
@@ -8,6 +12,10 @@ type Step = { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> };
 /** In order; never edit a released step, add a new one. */
 const steps: Record<string, Step> = {
   '0001-core': core,
+  '0002-compliance': compliance,
+  '0003-search': search,
+  '0004-follows-invitations': followsInvitations,
+  '0005-files': files,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {

@@ -1,6 +1,6 @@
 /** Row ↔ record conversions shared by every Kysely-based adapter. */
 import type { Selectable } from 'kysely';
-import type { Category, Group, Message, Policy, Room, User } from '../domain/model.ts';
+import type { Category, FileRef, Group, Message, Policy, Room, User } from '../domain/model.ts';
 import type { PrincipalRef } from '../domain/principals.ts';
 import type {
   CategoriesTable,
@@ -98,5 +98,6 @@ export function toMessage(r: Selectable<MessagesTable>): Message {
     alert: bool(r.alert),
     storyTitle: r.story_title,
     rtf: r.rtf,
+    ...(r.file ? { file: JSON.parse(r.file) as FileRef } : {}),
   };
 }

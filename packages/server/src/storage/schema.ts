@@ -106,6 +106,31 @@ export interface MessagesTable {
   alert: number;
   story_title: string | null;
   rtf: string | null;
+  /** JSON FileRef of a file message. */
+  file: string | null;
+}
+
+export interface FilesTable {
+  id: string;
+  room_id: string;
+  uploader_id: string;
+  name: string;
+  size: number;
+  content_type: string;
+  hash: string;
+  created_at: number;
+}
+
+export interface FileTokensTable {
+  token_hash: string;
+  kind: 'upload' | 'download';
+  user_id: string;
+  room_id: string;
+  file_id: string | null;
+  name: string | null;
+  content_type: string | null;
+  expires_at: number;
+  used_at: number | null;
 }
 
 export interface ComplianceEventsTable {
@@ -137,6 +162,30 @@ export interface SessionsTable {
   expires_at: number | null;
 }
 
+// ---- follows and invitations (migration 0004, spec §4.7, §4.12)
+
+/** A room a user follows, with the last message they have read. */
+export interface FollowsTable {
+  user_id: string;
+  room_id: string;
+  last_read_seq: number;
+  created_at: number;
+}
+
+/** One per (user, room): access newly granted while the room's invitations were in effect. */
+export interface InvitationsTable {
+  id: Generated<number>;
+  user_id: string;
+  room_id: string;
+  created_at: number;
+}
+
+/** The last invitation id a user has seen. */
+export interface InvitationCursorsTable {
+  user_id: string;
+  last_seen: number;
+}
+
 export interface DB {
   users: UsersTable;
   groups: GroupsTable;
@@ -150,7 +199,12 @@ export interface DB {
   rooms: RoomsTable;
   room_roles: RoomRolesTable;
   messages: MessagesTable;
+  files: FilesTable;
+  file_tokens: FileTokensTable;
   compliance_events: ComplianceEventsTable;
   audit_log: AuditLogTable;
   sessions: SessionsTable;
+  follows: FollowsTable;
+  invitations: InvitationsTable;
+  invitation_cursors: InvitationCursorsTable;
 }

@@ -7,6 +7,9 @@
  * commit), but each one's effects are all-or-nothing and its promise settles only once durable.
  */
 import type {
+  Addin,
+  FileRef,
+  StoredFile,
   AuditEntry,
   Category,
   ComplianceRecord,
@@ -57,6 +60,19 @@ export interface NewMessage {
   readonly alert: boolean;
   readonly storyTitle: string | null;
   readonly rtf: string | null;
+  readonly file?: FileRef;
+}
+
+export interface FileTokenRecord {
+  readonly tokenHash: string;
+  readonly kind: 'upload' | 'download';
+  readonly userId: string;
+  readonly roomId: string;
+  readonly fileId: string | null;
+  readonly name: string | null;
+  readonly contentType: string | null;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
 }
 
 export type RoomPatch = Partial<
@@ -102,6 +118,9 @@ export interface StoreReader {
   listRooms(filter?: RoomListFilter): Promise<Room[]>;
   countRooms(categoryId: string): Promise<number>;
 
+  getAddin(idOrName: string): Promise<Addin | undefined>;
+  listAddins(): Promise<Addin[]>;
+
   /** The last `count` kept messages, oldest first. */
   lastMessages(roomId: string, count: number): Promise<Message[]>;
   history(roomId: string, window: HistoryWindow): Promise<Message[]>;
@@ -109,8 +128,34 @@ export interface StoreReader {
 
   getSession(tokenHash: string): Promise<SessionRecord | undefined>;
 
+  getFile(id: string): Promise<StoredFile | undefined>;
+  getFileToken(tokenHash: string): Promise<FileTokenRecord | undefined>;
+
   listAudit(limit: number): Promise<(AuditEntry & { id: number })[]>;
   listCompliance(afterId: number, limit: number): Promise<(ComplianceRecord & { id: number })[]>;
+
+  // ---- follows and invitations (spec §4.7, §4.12; docs/decisions/0005)
+
+  /** The rooms a user follows, each with its count of kept messages after the read position. */
+  listFollows(userId: string): Promise<FollowRecord[]>;
+  getFollow(userId: string, roomId: string): Promise<FollowRecord | undefined>;
+  /** A user's stored invitations with id > `afterId`, oldest first. */
+  listInvitations(userId: string, afterId: number, limit: number): Promise<InvitationRecord[]>;
+  /** The id of the last invitation the user has seen (0 before any). */
+  invitationCursor(userId: string): Promise<number>;
+  /** Invitations stored, all users (spec §8.1 guard: keep under 1,000,000). */
+  countInvitations(): Promise<number>;
+
+  // ---- compliance processing (spec §5.1; see compliance/processor.ts)
+
+  /** The stored compliance parameters (spec §5.3), as strings; domain/compliance-config.ts parses them. */
+  getComplianceConfig(): Promise<Record<string, string>>;
+  complianceState(): Promise<ComplianceState>;
+  complianceBacklog(): Promise<ComplianceBacklog>;
+  /** The id range of the next `limit` pending events with id ≤ `maxId`; undefined when none. */
+  nextComplianceRange(limit: number, maxId: number): Promise<ComplianceRange | undefined>;
+  /** Pending events with `firstId ≤ id ≤ lastId`, in id order. */
+  listComplianceRange(firstId: number, lastId: number): Promise<(ComplianceRecord & { id: number })[]>;
 }
 
 export interface StoreWriter extends StoreReader {
@@ -138,6 +183,20 @@ export interface StoreWriter extends StoreReader {
   setRoomRole(id: string, role: RoomRoleName, principals: readonly PrincipalRef[]): Promise<void>;
   deleteRoom(id: string): Promise<void>;
 
+  insertAddin(addin: Addin): Promise<void>;
+  updateAddin(id: string, patch: Partial<Pick<Addin, 'name' | 'url'>>): Promise<void>;
+  deleteAddin(id: string): Promise<void>;
+
+  /** Kept messages of a room matching author and time bounds, oldest first (removal candidates). */
+  selectMessages(
+    roomId: string,
+    filter: { authorId?: string; since?: number; until?: number },
+  ): Promise<Message[]>;
+  deleteMessages(roomId: string, seqs: readonly number[]): Promise<void>;
+  replaceMessageText(roomId: string, seq: number, text: string): Promise<void>;
+  /** Deletes every message at or before `until`; returns the sequence numbers removed. */
+  deleteMessagesUntil(roomId: string, until: number): Promise<number[]>;
+
   /** Reserves the room's next sequence number. */
   nextSeq(roomId: string): Promise<number>;
   insertMessage(message: NewMessage): Promise<number>;
@@ -146,8 +205,46 @@ export interface StoreWriter extends StoreReader {
   recordAudit(entry: AuditEntry): Promise<void>;
 
   insertSession(session: SessionRecord): Promise<void>;
+
+  insertFile(file: StoredFile): Promise<void>;
+  insertFileToken(token: FileTokenRecord): Promise<void>;
+  /** Marks an unused token used; false when it was already used (one-time tokens). */
+  useFileToken(tokenHash: string, at: number): Promise<boolean>;
   deleteSession(tokenHash: string): Promise<void>;
   deleteSessionsOfUser(userId: string): Promise<void>;
+
+  // ---- follows and invitations (spec §4.7, §4.12; docs/decisions/0005)
+
+  /** Starts following at the room's current last sequence number; false when already following. */
+  insertFollow(userId: string, roomId: string, at: number): Promise<boolean>;
+  /** False when the user did not follow the room. */
+  deleteFollow(userId: string, roomId: string): Promise<boolean>;
+  /**
+   * Moves the read position forwards only, to `seq` clamped to the room's last sequence number.
+   * Undefined when the user does not follow the room.
+   */
+  advanceReadPosition(
+    userId: string,
+    roomId: string,
+    seq: number,
+  ): Promise<{ lastReadSeq: number; changed: boolean } | undefined>;
+  /** Invites users to a room, replacing any invitation they still hold for it (new, higher id). */
+  insertInvitations(roomId: string, userIds: readonly string[], at: number): Promise<InvitationRecord[]>;
+  /**
+   * Moves the user's seen cursor forwards only (never past their newest invitation) and deletes
+   * the invitations it covers. Returns the cursor.
+   */
+  advanceInvitationCursor(userId: string, id: number): Promise<{ lastSeen: number; changed: boolean }>;
+
+  // ---- compliance processing (spec §5.1; see compliance/processor.ts)
+
+  setComplianceConfig(key: string, value: string): Promise<void>;
+  /** Takes (or renews) the processing lease unless another owner holds one that has not expired. */
+  takeComplianceLease(owner: string, now: number, expiresAt: number): Promise<boolean>;
+  /** Changes the processing state if `owner` still holds the lease; false (nothing changed) if not. */
+  updateComplianceState(owner: string, patch: ComplianceStatePatch): Promise<boolean>;
+  /** Deletes processed events `firstId ≤ id ≤ lastId`; returns how many there were. */
+  deleteComplianceRange(firstId: number, lastId: number): Promise<number>;
 }
 
 export interface Store {
@@ -155,4 +252,70 @@ export interface Store {
   readonly read: StoreReader;
   write<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+// ---- follows and invitations
+
+export interface FollowRecord {
+  readonly roomId: string;
+  readonly lastReadSeq: number;
+  readonly followedAt: number;
+  /** Kept messages with a sequence number above `lastReadSeq`. */
+  readonly unread: number;
+}
+
+export interface InvitationRecord {
+  /** Global and increasing: each user's cursor compares against it. */
+  readonly id: number;
+  readonly userId: string;
+  readonly roomId: string;
+  readonly at: number;
+}
+
+// ---- compliance processing
+
+export interface ComplianceRange {
+  readonly firstId: number;
+  readonly lastId: number;
+  readonly count: number;
+}
+
+/** A batch handed to an adapter: fixed before the adapter runs, so a re-run writes the same files. */
+export interface ComplianceBatchPlan extends ComplianceRange {
+  /** Batch number, one more than the previous batch's. */
+  readonly number: number;
+  readonly plannedAt: number;
+}
+
+export interface ComplianceState {
+  /** The highest event id processed so far (0 before the first batch). */
+  readonly cursor: number;
+  /** The number of the last batch planned. */
+  readonly batchNo: number;
+  /** A batch planned but not yet confirmed processed: the next run writes it again first. */
+  readonly inFlight: ComplianceBatchPlan | null;
+  readonly leaseOwner: string | null;
+  readonly leaseExpiresAt: number | null;
+  readonly lastRunAt: number | null;
+  readonly lastRunOk: boolean | null;
+  readonly lastRunBy: string | null;
+  readonly lastRunEvents: number;
+  readonly lastSuccessAt: number | null;
+  readonly lastError: string | null;
+  readonly lastErrorAt: number | null;
+  readonly processedTotal: number;
+}
+
+export type ComplianceStatePatch = Partial<Omit<ComplianceState, 'leaseOwner'>> & {
+  /** Only `null` (release): the lease is taken with `takeComplianceLease`. */
+  readonly leaseOwner?: null;
+};
+
+export interface ComplianceBacklog {
+  /** Pending events. */
+  readonly count: number;
+  readonly firstId: number | null;
+  readonly lastId: number | null;
+  /** Time of the oldest pending event. */
+  readonly oldestAt: number | null;
 }

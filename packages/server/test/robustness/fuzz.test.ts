@@ -393,6 +393,9 @@ test(
     const { client: watcher } = await LeanWs.connect(srv.wsUrl, tok.bob);
     const seenTypes = new Set<string>();
     const eventTypes = new Set(['hello', 'message', 'participant', 'roster', 'kicked']);
+    // Fuzzed follow/read/seen frames produce the user's own follow events (spec §4.7, §4.12).
+    for (const type of ['followed', 'unfollowed', 'read', 'seen', 'activity', 'invitation'])
+      eventTypes.add(type);
     const badEvents: unknown[] = [];
     client.onEvent = (e) => {
       if (!eventTypes.has(e?.type)) badEvents.push(e);

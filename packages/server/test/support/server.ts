@@ -17,11 +17,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(config: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(
+  config: Partial<Config> = {},
+  clock?: () => number,
+): Promise<TestServer> {
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'stoa-test-'));
   const server = await buildServer(
     { ...DEFAULTS, logLevel: 'silent', ...config, dataDir, host: '127.0.0.1', port: 0 },
-    { hasher: argon2Hasher('fast-for-tests') },
+    { hasher: argon2Hasher('fast-for-tests'), ...(clock ? { clock } : {}) },
   );
   const url = await server.listen();
   return {

@@ -27,7 +27,7 @@ export class SqliteStoreOps extends KyselyStoreOps {
     this.stmts = {
       nextSeq: raw.prepare('UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq'),
       insertMessage: raw.prepare(
-        'INSERT INTO messages (room_id, seq, author_id, created_at, client_msg_id, kept, text, alert, story_title, rtf) VALUES (?,?,?,?,?,?,?,?,?,?)',
+        'INSERT INTO messages (room_id, seq, author_id, created_at, client_msg_id, kept, text, alert, story_title, rtf, file) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
       ),
       insertCompliance: raw.prepare(
         'INSERT INTO compliance_events (kind, at, room_id, user_id, message_seq, content, details) VALUES (?,?,?,?,?,?,?)',
@@ -59,6 +59,7 @@ export class SqliteStoreOps extends KyselyStoreOps {
       m.alert ? 1 : 0,
       m.kept ? m.storyTitle : null,
       m.kept ? m.rtf : null,
+      m.kept && m.file ? JSON.stringify(m.file) : null,
     );
     return Promise.resolve(Number(r.lastInsertRowid));
   }

@@ -9,6 +9,8 @@ import { installErrorHandling } from './errors.ts';
 import { installValidation } from './validation.ts';
 import { collectOpenApi } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
+import { commandRoutes } from './routes-commands.ts';
+import { fileRoutes } from './routes-files.ts';
 import { userRoutes } from './routes-user.ts';
 
 export async function buildHttpApp(
@@ -34,6 +36,8 @@ export async function buildHttpApp(
   await app.register((scope, _opts, done) => {
     userRoutes(scope, parts);
     adminRoutes(scope, parts);
+    commandRoutes(scope, parts);
+    fileRoutes(scope, parts);
     scope.get('/api/v1/ws', { websocket: true }, (socket, req) => {
       // Authenticate before anything else; a bad token gets one error and close code 4401.
       userOf(parts, req).then(

@@ -17,6 +17,7 @@ import type { Actor } from '../../domain/model.ts';
 import { canCreateIn } from '../../domain/permissions.ts';
 import type { ServerParts } from '../parts.ts';
 import { userOf } from './auth.ts';
+import { complianceRoutes } from './routes-compliance.ts';
 import * as S from './schemas.ts';
 
 export function adminRoutes(app: FastifyInstance, parts: ServerParts): void {
@@ -208,4 +209,6 @@ export function adminRoutes(app: FastifyInstance, parts: ServerParts): void {
       return { entries: await ctx.store.read.listAudit(200) };
     },
   );
+
+  complianceRoutes(app, parts);
 }

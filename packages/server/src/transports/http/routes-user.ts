@@ -1,19 +1,26 @@
 /** Sign-in, the caller, the room directory, rooms, messages and participants. */
 import type { FastifyInstance } from 'fastify';
-import type { Static } from 'typebox';
+import { SearchFields } from '@stoa/protocol';
+import Type, { type Static } from 'typebox';
 import { accessRoom } from '../../access/access-room.ts';
 import { doJoinRoom, doPostMessage, doReadHistory } from '../../actions/chat.ts';
 import { doCreateRoom, doDeleteRoom, doUpdateRoom } from '../../actions/rooms.ts';
 import { doCreateToken, doLogin, doLogout } from '../../actions/sessions.ts';
+import { doFollowRoom, doMarkRead, doUnfollowRoom } from '../../actions/follows.ts';
+import { doMarkInvitationsSeen } from '../../actions/invitations.ts';
+import { doSearch } from '../../actions/search.ts';
+import { getFollow, listFollows, listInvitations } from '../../queries/follows.ts';
 import { resolvePrincipal } from '../../actions/principals.ts';
 import type { Actor } from '../../domain/model.ts';
 import { listVisibleRooms } from '../../queries/directory.ts';
 import { messageToWire, roomToWire } from '../../live/wire.ts';
+import { searchInputFromWire, searchResultToWire } from '../../search/wire.ts';
 import type { ServerParts } from '../parts.ts';
 import { tokenOf, userOf } from './auth.ts';
 import * as S from './schemas.ts';
 
 const asActor = (userId: string): Actor => ({ kind: 'user', userId });
+const SearchQuery = Type.Object(SearchFields, { additionalProperties: false });
 
 export function userRoutes(app: FastifyInstance, parts: ServerParts): void {
   const { ctx } = parts;
@@ -222,6 +229,119 @@ export function userRoutes(app: FastifyInstance, parts: ServerParts): void {
       await accessRoom(ctx.access, s, room, 'read');
       const { participants, count } = parts.hub.participants(room);
       return { count, participants: participants ?? null };
+    },
+  );
+
+  // ---- following and invitations (spec §4.7, §4.12)
+
+  app.get(
+    '/api/v1/follows',
+    { schema: { summary: 'Followed rooms with unread counts', tags: ['follows'] } },
+    async (req) => {
+      const s = await userOf(parts, req);
+      return { follows: (await listFollows(ctx.access, ctx.store.read, s)).follows };
+    },
+  );
+
+  app.get(
+    '/api/v1/follows/:room',
+    { schema: { summary: 'One followed room', tags: ['follows'], params: S.RoomParams } },
+    async (req) => {
+      const s = await userOf(parts, req);
+      const { room } = req.params as Static<typeof S.RoomParams>;
+      return getFollow(ctx.access, ctx.store.read, s, room);
+    },
+  );
+
+  app.put(
+    '/api/v1/follows/:room',
+    {
+      schema: {
+        summary: 'Follow a room (read rights needed; idempotent)',
+        tags: ['follows'],
+        params: S.RoomParams,
+      },
+    },
+    async (req) => {
+      const s = await userOf(parts, req);
+      const { room } = req.params as Static<typeof S.RoomParams>;
+      return doFollowRoom(ctx, asActor(s.userId), room);
+    },
+  );
+
+  app.delete(
+    '/api/v1/follows/:room',
+    { schema: { summary: 'Stop following a room', tags: ['follows'], params: S.RoomParams } },
+    async (req) => {
+      const s = await userOf(parts, req);
+      const { room } = req.params as Static<typeof S.RoomParams>;
+      await doUnfollowRoom(ctx, asActor(s.userId), room);
+      return { ok: true };
+    },
+  );
+
+  app.post(
+    '/api/v1/follows/:room/read',
+    {
+      schema: {
+        summary: 'Mark a followed room read up to a sequence number (forwards only)',
+        tags: ['follows'],
+        params: S.RoomParams,
+        body: S.ReadBody,
+      },
+    },
+    async (req) => {
+      const s = await userOf(parts, req);
+      const { room } = req.params as Static<typeof S.RoomParams>;
+      const { seq } = req.body as Static<typeof S.ReadBody>;
+      return doMarkRead(ctx, asActor(s.userId), room, seq);
+    },
+  );
+
+  app.get(
+    '/api/v1/invitations',
+    {
+      schema: {
+        summary: 'Invitations after `since` (default: the last seen one)',
+        tags: ['follows'],
+        querystring: S.InvitationsQuery,
+      },
+    },
+    async (req) => {
+      const s = await userOf(parts, req);
+      return listInvitations(ctx.access, ctx.store.read, s, req.query as Static<typeof S.InvitationsQuery>);
+    },
+  );
+
+  app.post(
+    '/api/v1/invitations/seen',
+    {
+      schema: {
+        summary: 'Mark invitations up to an id seen (the cursor roams)',
+        tags: ['follows'],
+        body: S.SeenBody,
+      },
+    },
+    async (req) => {
+      const s = await userOf(parts, req);
+      const { id } = req.body as Static<typeof S.SeenBody>;
+      return doMarkInvitationsSeen(ctx, asActor(s.userId), id);
+    },
+  );
+
+  app.get(
+    '/api/v1/search',
+    {
+      schema: {
+        summary: 'Search history in every room you may read, newest first (records BACKCHAT)',
+        tags: ['messages'],
+        querystring: SearchQuery,
+      },
+    },
+    async (req) => {
+      const s = await userOf(parts, req);
+      const input = searchInputFromWire(req.query as Static<typeof SearchQuery>);
+      return searchResultToWire(await doSearch(ctx, asActor(s.userId), input));
     },
   );
 }

@@ -40,6 +40,7 @@ export const NewRoom = Type.Object(
     privacy: Type.Optional(Privacy),
     type: Type.Optional(RoomType),
     invitations: Type.Optional(Invitations),
+    addin: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
     disabled: Type.Optional(Type.Boolean()),
     members: Type.Optional(Principals),
     managers: Type.Optional(Principals),
@@ -56,6 +57,7 @@ export const RoomChanges = Type.Object(
     privacy: Type.Optional(Privacy),
     type: Type.Optional(RoomType),
     invitations: Type.Optional(Invitations),
+    addin: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
     disabled: Type.Optional(Type.Boolean()),
     members: Type.Optional(ListChange),
     managers: Type.Optional(ListChange),
@@ -165,3 +167,17 @@ export const SettingBody = Type.Object(
   { value: Type.Union([Type.String({ maxLength: 2048 }), Type.Integer()]) },
   { additionalProperties: false },
 );
+
+// ---- following and invitations (spec §4.7, §4.12)
+
+export const ReadBody = Type.Object({ seq: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+
+export const InvitationsQuery = Type.Object(
+  {
+    since: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const SeenBody = Type.Object({ id: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });

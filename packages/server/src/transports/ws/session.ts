@@ -4,7 +4,7 @@
  * are held back and released after the join result, skipping what the history already contained,
  * so a client sees every message exactly once.
  */
-import type { ServerEvent } from '@stoa/protocol';
+import type { ServerEvent, WireFollow } from '@stoa/protocol';
 import type { WebSocket } from 'ws';
 import type { UserSubject } from '../../access/access-state.ts';
 import type { Actor } from '../../domain/model.ts';
@@ -12,7 +12,13 @@ import type { KickReason, LiveConnection } from '../../live/hub.ts';
 import type { OutboxTarget } from '../../live/outbox.ts';
 import { messageToWire, roomToWire } from '../../live/wire.ts';
 import { doJoinRoom, doLeaveRoom, doPostMessage, doReadHistory } from '../../actions/chat.ts';
+import { doFollowRoom, doMarkRead, doUnfollowRoom } from '../../actions/follows.ts';
+import { doMarkInvitationsSeen } from '../../actions/invitations.ts';
+import { doSearch } from '../../actions/search.ts';
+import { listFollows, listInvitations } from '../../queries/follows.ts';
+import { searchInputFromWire, searchResultToWire } from '../../search/wire.ts';
 import type { ServerParts } from '../parts.ts';
+import { fail } from '../../domain/errors.ts';
 import { errorOf } from './errors.ts';
 import { parseFrame } from './frames.ts';
 
@@ -28,6 +34,10 @@ export class WsSession implements LiveConnection, OutboxTarget {
   /** Rooms joined; a value means the join is still in progress. */
   private readonly rooms = new Map<string, Joining | undefined>();
   private closed = false;
+  /** Settles once `hello` is sent; frames wait for it, so every answer comes after the hello. */
+  private readonly opened: Promise<void>;
+  /** User-directed events that arrived before the hello. */
+  private early: string[] | undefined = [];
 
   constructor(
     private readonly parts: ServerParts,
@@ -37,28 +47,56 @@ export class WsSession implements LiveConnection, OutboxTarget {
     this.userId = subject.userId;
     this.displayName = subject.user.displayName;
     this.actor = { kind: 'user', userId: subject.userId };
+    parts.hub.users.connect(this);
+    this.opened = this.open(subject);
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
-        this.send({
-          type: 'result',
-          id: null,
-          ok: false,
-          error: { code: 'bad_request', message: 'frames are JSON text' },
-        });
+        void this.opened.then(() =>
+          this.send({
+            type: 'result',
+            id: null,
+            ok: false,
+            error: { code: 'bad_request', message: 'frames are JSON text' },
+          }),
+        );
         return;
       }
       const raw = Array.isArray(data)
         ? Buffer.concat(data).toString('utf8')
         : Buffer.from(data as ArrayBuffer).toString('utf8');
-      void this.onFrame(raw);
+      void this.opened.then(() => this.onFrame(raw));
     });
     socket.on('close', () => this.onClose());
     socket.on('error', () => this.onClose());
+  }
+
+  /**
+   * Reads the followed rooms (with unread counts) and unseen invitations, hands the followed rooms
+   * to the hub, then says hello and releases the user events that arrived meanwhile (spec §4.1).
+   */
+  private async open(subject: UserSubject): Promise<void> {
+    const { ctx } = this.parts;
+    let follows: WireFollow[] = [];
+    let roomIds: string[] = [];
+    let invitations = { unseen: 0, lastSeen: 0 };
+    try {
+      ({ follows, roomIds } = await listFollows(ctx.access, ctx.store.read, subject));
+      const unseen = await listInvitations(ctx.access, ctx.store.read, subject);
+      invitations = { unseen: unseen.invitations.length, lastSeen: unseen.lastSeen };
+    } catch (error) {
+      this.parts.onError(error);
+    }
+    this.parts.hub.users.followsLoaded(this.userId, roomIds);
     this.send({
       type: 'hello',
       user: { id: subject.userId, username: subject.user.username, displayName: subject.user.displayName },
-      server: { name: 'stoa', version: parts.version },
+      server: { name: 'stoa', version: this.parts.version },
+      follows,
+      invitations,
     });
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const serialized of early) if (!this.closed) this.parts.outbox.push(this, serialized);
   }
 
   // ---- OutboxTarget
@@ -88,6 +126,12 @@ export class WsSession implements LiveConnection, OutboxTarget {
   removedFrom(roomId: string, reason: KickReason): void {
     if (!this.rooms.delete(roomId)) return;
     this.send({ type: 'kicked', room: roomId, reason });
+  }
+
+  notify(serialized: string): void {
+    if (this.closed) return;
+    if (this.early) this.early.push(serialized);
+    else this.parts.outbox.push(this, serialized);
   }
 
   // ---- frames
@@ -164,6 +208,38 @@ export class WsSession implements LiveConnection, OutboxTarget {
           this.reply(frame.id, { room: frame.room, count, participants: participants ?? null });
           return;
         }
+        case 'follow':
+          this.reply(frame.id, await doFollowRoom(this.parts.ctx, this.actor, frame.room));
+          return;
+        case 'unfollow':
+          await doUnfollowRoom(this.parts.ctx, this.actor, frame.room);
+          this.reply(frame.id, { room: frame.room });
+          return;
+        case 'read':
+          this.reply(frame.id, await doMarkRead(this.parts.ctx, this.actor, frame.room, frame.seq));
+          return;
+        case 'follows': {
+          const { ctx } = this.parts;
+          const subject = await this.subject();
+          this.reply(frame.id, { follows: (await listFollows(ctx.access, ctx.store.read, subject)).follows });
+          return;
+        }
+        case 'invitations': {
+          const { ctx } = this.parts;
+          const subject = await this.subject();
+          const { type: _t, id: _i, ...q } = frame;
+          this.reply(frame.id, await listInvitations(ctx.access, ctx.store.read, subject, q));
+          return;
+        }
+        case 'seen':
+          this.reply(frame.id, await doMarkInvitationsSeen(this.parts.ctx, this.actor, frame.invitation));
+          return;
+        case 'search': {
+          const { type: _t, id: _i, ...fields } = frame;
+          const result = await doSearch(this.parts.ctx, this.actor, searchInputFromWire(fields));
+          this.reply(frame.id, searchResultToWire(result));
+          return;
+        }
       }
     } catch (error) {
       const e = errorOf(error, this.parts.onError);
@@ -229,10 +305,18 @@ export class WsSession implements LiveConnection, OutboxTarget {
     this.reply(id, { room: roomId });
   }
 
+  /** The connection's user as access checks see them now (cached by the access state). */
+  private async subject(): Promise<UserSubject> {
+    const subject = await this.parts.ctx.access.subject(this.userId);
+    if (!subject) fail('unauthenticated', 'the user no longer exists or is disabled');
+    return subject;
+  }
+
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
     this.parts.outbox.forget(this);
+    this.parts.hub.users.disconnect(this);
     for (const roomId of this.rooms.keys()) {
       this.parts.hub.unsubscribe(this, roomId);
       doLeaveRoom(this.parts.ctx, this.actor, roomId, 'disconnect').catch(this.parts.onError);

@@ -1,0 +1,105 @@
+/**
+ * Opt-in experiments (`--experiment a,b`) that patch the server at run time inside the bench
+ * server process only, to measure the effect of a proposed fix before anyone changes the server.
+ * They reach into private fields on purpose; none of this is used by the default runs.
+ *
+ *   seq-select     nextSeq as UPDATE … then SELECT instead of UPDATE … RETURNING
+ *   no-savepoint   group commit without a SAVEPOINT per job (as if savepoints were only used to
+ *                  retry a batch after a failure; no job fails in these benchmarks)
+ *   outbox-buffer  encode each outgoing frame to a Buffer once, not once per socket
+ *   outbox-raw     also build the WebSocket frame once and write it straight to each TCP socket
+ *   flush-<n>ms    flush the outboxes <n> ms after the first queued event instead of next turn
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import { Outbox, type OutboxTarget } from '../packages/server/src/live/outbox.ts';
+import { SqliteStoreOps } from '../packages/server/src/storage/sqlite/sqlite-store-ops.ts';
+import { WsSession } from '../packages/server/src/transports/ws/session.ts';
+
+export const EXPERIMENTS = ['seq-select', 'no-savepoint', 'outbox-buffer', 'outbox-raw', 'flush-<n>ms'];
+
+function seqSelect(): void {
+  const prepared = new WeakMap<
+    object,
+    { up: Statement<[string]>; sel: Statement<[string], { last_seq: number }> }
+  >();
+  SqliteStoreOps.prototype.nextSeq = function (this: any, roomId: string): Promise<number> {
+    let s = prepared.get(this);
+    if (!s) {
+      const db = this.stmts.nextSeq.database as BetterSqlite3.Database;
+      s = {
+        up: db.prepare('UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?'),
+        sel: db.prepare('SELECT last_seq FROM rooms WHERE id = ?'),
+      };
+      prepared.set(this, s);
+    }
+    if (s.up.run(roomId).changes === 0) return Promise.reject(new Error(`room ${roomId} vanished`));
+    return Promise.resolve(s.sel.get(roomId)?.last_seq ?? 0);
+  };
+}
+
+function noSavepoint(): void {
+  const proto = BetterSqlite3.prototype as { exec: (this: BetterSqlite3.Database, sql: string) => unknown };
+  const exec = proto.exec;
+  proto.exec = function (sql) {
+    if (sql === 'SAVEPOINT job' || sql === 'RELEASE job') return this;
+    return exec.call(this, sql);
+  };
+}
+
+/** A server-to-client WebSocket text frame (FIN, opcode 1, unmasked) around `payload`. */
+function wsFrame(payload: Buffer): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + n);
+  out[0] = 0x81;
+  if (n < 126) out[1] = n;
+  else if (n < 65536) {
+    out[1] = 126;
+    out.writeUInt16BE(n, 2);
+  } else {
+    out[1] = 127;
+    out.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(out, head);
+  return out;
+}
+
+function outbox(raw: boolean): void {
+  let lastFrame = '';
+  let lastBuffer: Buffer = Buffer.alloc(0);
+  WsSession.prototype.write = function (this: any, frame: string): boolean {
+    if (this.closed) return true;
+    if (this.socket.bufferedAmount > this.parts.config.maxBufferedBytes) return false;
+    if (frame !== lastFrame) {
+      lastFrame = frame;
+      lastBuffer = raw ? wsFrame(Buffer.from(frame)) : Buffer.from(frame);
+    }
+    if (raw) this.socket._socket.write(lastBuffer);
+    else this.socket.send(lastBuffer, { binary: false });
+    return true;
+  };
+}
+
+function flushDelay(ms: number): void {
+  Outbox.prototype.push = function (this: any, target: OutboxTarget, serialized: string): void {
+    target.queue.push(serialized);
+    this.dirty.add(target);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setTimeout(this.flush as () => void, ms);
+    }
+  };
+}
+
+export function applyExperiments(names: readonly string[]): void {
+  for (const name of names) {
+    const flush = /^flush-(\d+)ms$/.exec(name);
+    if (name === 'seq-select') seqSelect();
+    else if (name === 'no-savepoint') noSavepoint();
+    else if (name === 'outbox-buffer') outbox(false);
+    else if (name === 'outbox-raw') outbox(true);
+    else if (flush) flushDelay(Number(flush[1]));
+    else throw new Error(`unknown experiment ${name}; known: ${EXPERIMENTS.join(', ')}`);
+  }
+}

@@ -1,0 +1,360 @@
+/**
+ * The SQLite search adapter: FTS5 indexes maintained from a queue (migration 0003-search.ts).
+ *
+ * Indexing. Triggers queue new and changed kept messages in `search_queue` inside the writing
+ * transaction (and remove deleted or changed ones from the indexes at once). This adapter indexes
+ * the queue in batches on its own connection: every `drainIntervalMs`, and always before it
+ * answers a query, so a query sees every message committed before it started. Batches matter:
+ * FTS5 flushes its buffer at every savepoint, and the store runs each write in a savepoint, so
+ * indexing one message at a time inside the posting transaction costs several times more.
+ *
+ * Querying. One SQL statement per query (one consistent snapshot), newest first by message id,
+ * driven by an FTS index and streaming until the page is full (`compileSearch`). Rooms are
+ * restricted inside the FTS expression when that is cheaper (`useRoomTokens`), and always checked
+ * exactly on the message row.
+ */
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { Selectable } from 'kysely';
+import { fail } from '../../domain/errors.ts';
+import type { Message } from '../../domain/model.ts';
+import { toMessage } from '../../storage/rows.ts';
+import type { MessagesTable } from '../../storage/schema.ts';
+import { gramTokens, idCode, monthCode, monthCodes, substringBody, wordsBody } from '../text.ts';
+import type { SearchIndex, SearchPage, SearchRequest } from '../types.ts';
+
+export interface SqliteSearchOptions {
+  /** The store's database file (the indexes live in it, next to the messages). */
+  readonly file: string;
+  /** How often queued messages are indexed in the background, ms (default 200). */
+  readonly drainIntervalMs?: number;
+  /** Unexpected background errors. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Rooms are restricted inside the full-text expression (room tokens) when there are at most
+ * ROOM_TOKEN_LIMIT of them, or at most ROOM_TOKEN_MAX holding less than SPARSE_SHARE of all
+ * messages; otherwise by checking each candidate's room. Tokens cost about 0.05 ms per room and
+ * query; checking candidates costs about 1 µs each, and there are many per hit when the rooms
+ * hold a small share of the messages (bench/scenarios/search.ts, docs/search.md).
+ */
+export const ROOM_TOKEN_LIMIT = 64;
+export const ROOM_TOKEN_MAX = 512;
+export const SPARSE_SHARE = 0.1;
+/** Date ranges of at most this many calendar months are restricted with month tokens. */
+export const MONTH_TOKEN_LIMIT = 24;
+/** Messages indexed per transaction: big enough to amortise FTS5's flush, short enough to pause little. */
+const CHUNK = 1000;
+/** A query indexes at most this many queued messages itself; a bigger backlog is left to the background. */
+const QUERY_DRAIN_LIMIT = 20 * CHUNK;
+/** How long a query waits for another connection's write transaction before answering anyway. */
+const BUSY_WAIT_MS = 2000;
+
+type MessageRow = Selectable<MessagesTable>;
+interface QueuedRow {
+  id: number;
+  kept: number | null;
+  created_at: number | null;
+  text: string | null;
+  story_title: string | null;
+  room_id: string | null;
+  author_id: string | null;
+}
+
+/** Whole message rows, whatever columns later migrations add. */
+const MESSAGE_COLUMNS = 'm.*';
+
+/** An FTS5 string literal. */
+const quote = (text: string) => `"${text.replaceAll('"', '""')}"`;
+const anyOf = (column: string, ids: readonly string[]) =>
+  `${column} : (${ids.map((id) => quote(idCode(id))).join(' OR ')})`;
+
+export interface CompiledSearch {
+  readonly sql: string;
+  readonly params: unknown[];
+  /** Which index drives the query (for tests and the benchmark). */
+  readonly driver: 'words' | 'grams' | 'messages';
+}
+
+/**
+ * Builds the one statement answering `r`:
+ *
+ * - words, phrases, prefixes or one/two-character grams present: the word index drives, with the
+ *   author, month (bounded date ranges) and — if `roomTokens` — room tokens in the same
+ *   expression; substrings, if any, are checked on each candidate row (`stoa_contains`, the same
+ *   folding as the trigram index), never by a correlated query into the other index, which costs
+ *   milliseconds per row;
+ * - only substrings: the trigram index drives, with the same tokens;
+ * - only filters: the word index's tokens drive, or the messages table itself when there are no
+ *   tokens (many rooms, no author, no bounded date range).
+ *
+ * Whatever drives, the exact room list (and author list) is checked on the message row too: the
+ * tokens are an accelerator, the check is what guarantees that no other room is ever returned.
+ */
+export function compileSearch(
+  r: SearchRequest,
+  roomTokens = r.rooms.length <= ROOM_TOKEN_LIMIT,
+): CompiledSearch {
+  const words: string[] = [];
+  const needles: string[] = [];
+  for (const t of r.terms) {
+    switch (t.kind) {
+      case 'words':
+        words.push(`body : ${quote(t.text)}${t.prefix ? '*' : ''}`);
+        break;
+      case 'gram':
+        words.push(`grams : ${quote(t.text)}`);
+        break;
+      case 'substring':
+        needles.push(t.text);
+        break;
+    }
+  }
+  const authors = r.authors ?? [];
+  const tokens: string[] = [];
+  if (authors.length > 0) tokens.push(anyOf('author', authors));
+  if (roomTokens) tokens.push(anyOf('room', r.rooms));
+  const months =
+    r.since !== undefined && r.until !== undefined
+      ? monthCodes(r.since, r.until, MONTH_TOKEN_LIMIT)
+      : undefined;
+  if (months) tokens.push(`month : (${months.map(quote).join(' OR ')})`);
+
+  const where: string[] = [];
+  const params: unknown[] = [];
+  let driver: CompiledSearch['driver'];
+  let from = 'messages m';
+  let key = 'm.id';
+  if (words.length > 0 || (needles.length === 0 && tokens.length > 0)) {
+    driver = 'words';
+    from = 'search_words f CROSS JOIN messages m ON m.id = f.rowid';
+    key = 'f.rowid';
+    where.push('f.search_words MATCH ?');
+    params.push([...words, ...tokens].join(' AND '));
+    if (needles.length > 0) {
+      where.push('stoa_contains(m.text, m.story_title, ?)');
+      params.push(JSON.stringify(needles));
+    }
+  } else if (needles.length > 0) {
+    driver = 'grams';
+    from = 'search_grams g CROSS JOIN messages m ON m.id = g.rowid';
+    key = 'g.rowid';
+    where.push('g.search_grams MATCH ?');
+    params.push([...needles.map((n) => `body : ${quote(n)}`), ...tokens].join(' AND '));
+  } else {
+    driver = 'messages';
+  }
+  where.push('m.kept = 1', 'm.room_id IN (SELECT value FROM json_each(?))');
+  params.push(JSON.stringify(r.rooms));
+  if (authors.length > 0) {
+    where.push('m.author_id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(authors));
+  }
+  if (r.since !== undefined) {
+    where.push('m.created_at >= ?');
+    params.push(r.since);
+  }
+  if (r.until !== undefined) {
+    where.push('m.created_at <= ?');
+    params.push(r.until);
+  }
+  if (r.before !== undefined) {
+    where.push(`${key} < ?`);
+    params.push(r.before);
+  }
+  params.push(r.limit + 1);
+  return {
+    sql: `SELECT ${MESSAGE_COLUMNS} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${key} DESC LIMIT ?`,
+    params,
+    driver,
+  };
+}
+
+/** Whether every needle occurs in the message (text or story title), folded as the index is. */
+export function containsAll(text: string, storyTitle: string | null, needles: readonly string[]): boolean {
+  const body = substringBody(text, storyTitle);
+  return needles.every((n) => body.includes(n));
+}
+
+export class SqliteSearch implements SearchIndex {
+  private readonly reader: Database;
+  private readonly writer: Database;
+  private readonly statements = new Map<string, Statement<unknown[], MessageRow>>();
+  private readonly hasQueued: Statement<[], { one: number }>;
+  private readonly queued: Statement<[number], QueuedRow>;
+  private readonly insertWords: Statement<[number, string, string, string, string, string]>;
+  private readonly insertGrams: Statement<[number, string, string, string, string]>;
+  private readonly roomShare: Statement<[string], { rooms: number | null; all: number | null }>;
+  private readonly dequeue: Statement<[number]>;
+  private readonly timer: NodeJS.Timeout;
+  private draining = false;
+  private closed = false;
+
+  constructor(private readonly options: SqliteSearchOptions) {
+    this.reader = new BetterSqlite3(options.file, { readonly: true });
+    this.reader.pragma('busy_timeout = 5000');
+    let parsed: { json: string; needles: string[] } = { json: '', needles: [] };
+    this.reader.function('stoa_contains', { deterministic: true }, (text, title, json) => {
+      if (typeof text !== 'string' || typeof json !== 'string') return 0;
+      if (parsed.json !== json) parsed = { json, needles: JSON.parse(json) as string[] };
+      return containsAll(text, typeof title === 'string' ? title : null, parsed.needles) ? 1 : 0;
+    });
+    this.writer = new BetterSqlite3(options.file);
+    // Never wait for the store's writer: a busy database is retried later, not blocked on.
+    this.writer.pragma('busy_timeout = 0');
+    // Losing the last index batch in a power cut is harmless: the queue rolls back with it.
+    this.writer.pragma('synchronous = NORMAL');
+    this.hasQueued = this.reader.prepare('SELECT 1 AS one FROM search_queue LIMIT 1');
+    this.queued = this.writer.prepare(
+      `SELECT q.id, m.kept, m.created_at, m.text, m.story_title, m.room_id, m.author_id
+         FROM search_queue q LEFT JOIN messages m ON m.id = q.id ORDER BY q.id LIMIT ?`,
+    );
+    this.insertWords = this.writer.prepare(
+      'INSERT INTO search_words (rowid, body, grams, room, author, month) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.insertGrams = this.writer.prepare(
+      'INSERT INTO search_grams (rowid, body, room, author, month) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.dequeue = this.writer.prepare('DELETE FROM search_queue WHERE id <= ?');
+    this.roomShare = this.reader.prepare(
+      `SELECT (SELECT sum(last_seq) FROM rooms WHERE id IN (SELECT value FROM json_each(?))) AS rooms,
+              (SELECT sum(last_seq) FROM rooms) AS "all"`,
+    );
+    this.timer = setInterval(() => this.drainInBackground(), options.drainIntervalMs ?? 200);
+    this.timer.unref();
+  }
+
+  /** Indexes up to `CHUNK` queued messages in one transaction; returns how many were queued. */
+  private drainChunk(): number {
+    this.writer.exec('BEGIN IMMEDIATE');
+    try {
+      const rows = this.queued.all(CHUNK);
+      for (const r of rows) {
+        if (r.kept !== 1 || r.text === null || r.room_id === null || r.author_id === null) continue;
+        const month = monthCode(r.created_at ?? 0);
+        const body = wordsBody(r.text, r.story_title);
+        const room = idCode(r.room_id);
+        const author = idCode(r.author_id);
+        this.insertWords.run(r.id, body, gramTokens(body), room, author, month);
+        this.insertGrams.run(r.id, substringBody(r.text, r.story_title), room, author, month);
+      }
+      const last = rows[rows.length - 1];
+      if (last) this.dequeue.run(last.id);
+      this.writer.exec('COMMIT');
+      return rows.length;
+    } catch (error) {
+      if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  private queueEmpty(): boolean {
+    return this.hasQueued.get() === undefined;
+  }
+
+  /** Drains up to `limit` queued messages now; false if another connection held the write lock. */
+  private drainNow(limit: number): boolean {
+    if (this.draining) return false;
+    this.draining = true;
+    try {
+      for (let done = 0; done < limit && !this.queueEmpty(); done += CHUNK) {
+        if (this.drainChunk() < CHUNK) break;
+      }
+      return true;
+    } catch (error) {
+      if (isBusy(error)) return false;
+      throw error;
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private drainInBackground(): void {
+    if (this.closed || this.draining || this.queueEmpty()) return;
+    try {
+      this.draining = true;
+      const n = this.drainChunk();
+      this.draining = false;
+      // A backlog is worked off in chunks, letting the event loop breathe in between.
+      if (n === CHUNK) setImmediate(() => this.drainInBackground());
+    } catch (error) {
+      this.draining = false;
+      if (!isBusy(error)) this.options.onError?.(error);
+    }
+  }
+
+  /**
+   * Indexes what is queued (up to `limit`). While another connection holds the write lock (the
+   * store in a long transaction, another process), waits up to `waitMs`, then gives up: the
+   * caller answers from what is indexed, at most that much behind.
+   */
+  private async drainSoon(limit: number, waitMs: number): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    try {
+      while (!this.closed && !this.queueEmpty() && !this.drainNow(limit)) {
+        if (Date.now() > deadline) return;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    } catch (error) {
+      // Indexing failed (disk full, I/O error): report it, and answer from what is indexed
+      // rather than turn an indexing problem into a search outage.
+      this.options.onError?.(error);
+    }
+  }
+
+  /** Indexes everything queued (start-up, tests), waiting for the database as long as it takes. */
+  async catchUp(): Promise<void> {
+    await this.drainSoon(Infinity, Infinity);
+  }
+
+  async search(r: SearchRequest): Promise<SearchPage> {
+    this.ensureOpen();
+    if (r.rooms.length === 0) return { messages: [], next: null };
+    await this.drainSoon(QUERY_DRAIN_LIMIT, BUSY_WAIT_MS);
+    this.ensureOpen();
+    const { sql, params } = compileSearch(r, this.useRoomTokens(r.rooms));
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.reader.prepare<unknown[], MessageRow>(sql);
+      if (this.statements.size > 500) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    const rows = statement.all(...params);
+    const more = rows.length > r.limit;
+    const messages: Message[] = (more ? rows.slice(0, r.limit) : rows).map(toMessage);
+    return { messages, next: more ? (messages[messages.length - 1]?.id ?? null) : null };
+  }
+
+  /** Room tokens for few rooms, or for rooms that hold a small share of the messages. */
+  private useRoomTokens(rooms: readonly string[]): boolean {
+    if (rooms.length <= ROOM_TOKEN_LIMIT) return true;
+    if (rooms.length > ROOM_TOKEN_MAX) return false;
+    const share = this.roomShare.get(JSON.stringify(rooms));
+    return (share?.rooms ?? 0) < SPARSE_SHARE * (share?.all ?? 0);
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) fail('unavailable', 'history search is shutting down');
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    clearInterval(this.timer);
+    this.reader.close();
+    this.writer.close();
+    return Promise.resolve();
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
+}
+
+/** Opens the search index of a store's database file and indexes whatever is queued. */
+export async function openSqliteSearch(options: SqliteSearchOptions): Promise<SqliteSearch> {
+  const search = new SqliteSearch(options);
+  await search.catchUp();
+  return search;
+}

@@ -1,0 +1,348 @@
+/**
+ * Following with unread counts (spec §4.7) and invitations (spec §4.12) over real WebSockets and
+ * HTTP against a real server: what a client gets at sign-in, live across two connections of the
+ * same user, and after reconnecting; who is invited, and when not.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ServerEvent } from '@stoa/protocol';
+import { doCreateCategory, doUpdateCategory } from '../../src/actions/categories.ts';
+import { doCreateRoom, doUpdateRoom } from '../../src/actions/rooms.ts';
+import type { Category } from '../../src/domain/model.ts';
+import { CLI, buildOrg, type Org } from '../support/org.ts';
+import { api, login, WsClient } from '../support/clients.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+type Hello = Extract<ServerEvent, { type: 'hello' }>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('following and invitations', () => {
+  let t: TestServer;
+  let org: Org;
+  /** Invitations on, same scope as Engineering: staff allowed, legal (erin) denied; alice creates. */
+  let projects: Category;
+  const tokens: Record<string, string> = {};
+  const clients: WsClient[] = [];
+  const connect = async (user: string) => {
+    const c = await WsClient.connect(t.wsUrl, tokens[user] as string);
+    clients.push(c);
+    return c;
+  };
+  const hello = (c: WsClient) => c.events.find((e) => e.type === 'hello') as Hello;
+  const invitedRooms = async (user: string): Promise<string[]> => {
+    const r = await api(t.url, 'GET', '/api/v1/invitations', tokens[user]);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.invitations.map((i: any) => i.room);
+  };
+  /** Marks everything seen, so the next check starts from nothing new. */
+  const seeAll = async (user: string) => {
+    const r = await api(t.url, 'GET', '/api/v1/invitations', tokens[user]);
+    const last = r.body.invitations.at(-1);
+    if (last) await api(t.url, 'POST', '/api/v1/invitations/seen', tokens[user], { id: last.id });
+  };
+  const post = async (user: string, room: string, text: string) => {
+    const r = await api(t.url, 'POST', `/api/v1/rooms/${room}/messages`, tokens[user], { text });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.message.seq as number;
+  };
+
+  before(async () => {
+    t = await startTestServer();
+    org = await buildOrg(t.server.ctx);
+    projects = await doCreateCategory(t.server.ctx, CLI, {
+      name: 'Projects',
+      invitations: true,
+      allowed: ['group:staff'],
+      denied: ['group:legal'],
+      creators: ['alice'],
+    });
+    for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'root']) tokens[u] = await login(t.url, u);
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await t.close();
+  });
+
+  test('unread counts and invitations are correct after reconnect and across two connections of the same user', async () => {
+    const bob1 = await connect('bob');
+    const bob2 = await connect('bob');
+    assert.deepEqual(hello(bob1).follows, []);
+    assert.deepEqual(hello(bob1).invitations, { unseen: 0, lastSeen: 0 });
+
+    // alice creates a closed room with bob as a member: both of bob's connections are invited.
+    const created = await api(t.url, 'POST', '/api/v1/rooms', tokens.alice, {
+      name: 'proj-alpha',
+      category: 'Projects',
+      members: ['alice', 'bob'],
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const room = created.body.id as string;
+    const invited = (c: WsClient) => c.waitFor((e) => e.type === 'invitation' && e.invitation.room === room);
+    const [inv1, inv2] = (await Promise.all([invited(bob1), invited(bob2)])) as any[];
+    assert.deepEqual(inv1.invitation, inv2.invitation);
+    assert.equal(inv1.invitation.name, 'proj-alpha');
+    // The creator is not invited to her own room; non-members are not invited at all.
+    assert.deepEqual(await invitedRooms('alice'), []);
+    assert.deepEqual(await invitedRooms('carol'), []);
+
+    // Following on one connection shows on the other.
+    const followed = await bob1.request({ type: 'follow', room });
+    assert.equal(followed.ok, true, JSON.stringify(followed));
+    assert.equal(followed.data.room.id, room);
+    assert.equal(followed.data.lastReadSeq, 0);
+    assert.equal(followed.data.unread, 0);
+    const echoed: any = await bob2.waitFor((e) => e.type === 'followed' && e.follow.room.id === room);
+    assert.deepEqual(echoed.follow, followed.data);
+
+    // Messages reach the followers that have not joined as light activity events.
+    for (let i = 1; i <= 5; i++) assert.equal(await post('alice', room, `m${i}`), i);
+    for (const c of [bob1, bob2])
+      await c.waitFor((e) => e.type === 'activity' && e.room === room && e.seq === 5);
+    assert.deepEqual(
+      bob2.events.filter((e) => e.type === 'activity' && e.room === room).map((e: any) => e.seq),
+      [1, 2, 3, 4, 5],
+    );
+
+    // Marking read on one connection moves the position on the other.
+    const read = await bob1.request({ type: 'read', room, seq: 3 });
+    assert.deepEqual(read.data, { room, lastReadSeq: 3, unread: 2 });
+    const moved: any = await bob2.waitFor((e) => e.type === 'read' && e.room === room);
+    assert.deepEqual(moved, { type: 'read', room, lastReadSeq: 3, unread: 2 });
+    // Never backwards, and no event when nothing moved.
+    const back = await bob2.request({ type: 'read', room, seq: 1 });
+    assert.deepEqual(back.data, { room, lastReadSeq: 3, unread: 2 });
+    await bob1.request({ type: 'ping' });
+    assert.equal(bob1.events.filter((e) => e.type === 'read').length, 1);
+
+    // Both connections go; two more messages arrive; bob signs in again.
+    await bob1.close();
+    await bob2.close();
+    await post('alice', room, 'm6');
+    await post('alice', room, 'm7');
+    const bob3 = await connect('bob');
+    const bob4 = await connect('bob');
+    for (const c of [bob3, bob4]) {
+      const h = hello(c);
+      assert.equal(h.follows.length, 1);
+      const [follow] = h.follows;
+      assert.ok(follow);
+      assert.equal(follow.room.id, room);
+      assert.equal(follow.room.name, 'proj-alpha');
+      assert.equal(follow.lastReadSeq, 3);
+      assert.equal(follow.unread, 4);
+      assert.deepEqual(h.invitations, { unseen: 1, lastSeen: 0 });
+    }
+    const listed = await bob3.request({ type: 'invitations' });
+    assert.deepEqual(listed.data, { invitations: [inv1.invitation], lastSeen: 0 });
+    const follows = await api(t.url, 'GET', '/api/v1/follows', tokens.bob);
+    assert.deepEqual(follows.body.follows, hello(bob3).follows);
+
+    // Seeing the invitation on one connection tells the other; the next sign-in has nothing new.
+    const seen = await bob3.request({ type: 'seen', invitation: inv1.invitation.id });
+    assert.deepEqual(seen.data, { lastSeen: inv1.invitation.id });
+    await bob4.waitFor((e) => e.type === 'seen' && e.lastSeen === inv1.invitation.id);
+    // Reading past the end clamps to the last message.
+    const all = await api(t.url, 'POST', `/api/v1/follows/${room}/read`, tokens.bob, { seq: 999 });
+    assert.deepEqual(all.body, { room, lastReadSeq: 7, unread: 0 });
+    await bob3.waitFor((e) => e.type === 'read' && e.room === room && e.lastReadSeq === 7);
+    await bob4.waitFor((e) => e.type === 'read' && e.room === room && e.lastReadSeq === 7);
+
+    const bob5 = await connect('bob');
+    assert.deepEqual(hello(bob5).invitations, { unseen: 0, lastSeen: inv1.invitation.id });
+    assert.equal(hello(bob5).follows[0]?.unread, 0);
+    assert.deepEqual((await bob5.request({ type: 'invitations' })).data.invitations, []);
+    // The cursor cannot be pushed past the newest invitation (that would hide future ones).
+    const future = await api(t.url, 'POST', '/api/v1/invitations/seen', tokens.bob, { id: 1_000_000 });
+    assert.deepEqual(future.body, { lastSeen: inv1.invitation.id });
+
+    // Unfollowing on one connection shows on every other; activity stops.
+    const gone = await api(t.url, 'DELETE', `/api/v1/follows/${room}`, tokens.bob);
+    assert.equal(gone.status, 200);
+    for (const c of [bob3, bob4, bob5]) await c.waitFor((e) => e.type === 'unfollowed' && e.room === room);
+    await post('alice', room, 'm8');
+    await sleep(50);
+    await bob5.request({ type: 'ping' });
+    assert.equal(
+      [bob3, bob4, bob5].some((c) => c.events.some((e) => e.type === 'activity' && e.seq === 8)),
+      false,
+    );
+    assert.equal((await api(t.url, 'DELETE', `/api/v1/follows/${room}`, tokens.bob)).status, 404);
+  });
+
+  test('a joined connection gets the messages, the user’s other connections the activity', async () => {
+    const room = org.rooms.engOpen.id;
+    const joined = await connect('carol');
+    const elsewhere = await connect('carol');
+    assert.equal((await api(t.url, 'PUT', `/api/v1/follows/${room}`, tokens.carol)).status, 200);
+    await elsewhere.waitFor((e) => e.type === 'followed');
+    assert.equal((await joined.request({ type: 'join', room })).ok, true);
+    const seq = await post('alice', room, 'only one of them needs the text');
+    await joined.waitFor((e) => e.type === 'message' && e.room === room && e.message.seq === seq);
+    await elsewhere.waitFor((e) => e.type === 'activity' && e.room === room && e.seq === seq);
+    await sleep(50);
+    assert.equal(
+      joined.events.some((e) => e.type === 'activity'),
+      false,
+    );
+    // Following twice is harmless and keeps the position.
+    const again = await elsewhere.request({ type: 'follow', room });
+    assert.equal(again.data.lastReadSeq, seq - 1);
+    assert.equal(again.data.unread, 1);
+  });
+
+  test('following needs read rights; a room read no longer drops out of the list and comes back', async () => {
+    const carol = await connect('carol');
+    for (const room of [org.rooms.engClosed.id, org.rooms.engSecret.id, 'no-such-room']) {
+      const r = await carol.request({ type: 'follow', room });
+      assert.equal(r.error?.code, 'not_found', room);
+    }
+    const dave = await connect('dave');
+    assert.equal(
+      (await dave.request({ type: 'follow', room: org.rooms.engOpen.id })).error.code,
+      'not_found',
+    );
+    // Marking read needs a follow.
+    assert.equal(
+      (await api(t.url, 'POST', `/api/v1/follows/${org.rooms.engStage.id}/read`, tokens.bob, { seq: 1 }))
+        .status,
+      409,
+    );
+    assert.equal(
+      (await api(t.url, 'GET', `/api/v1/follows/${org.rooms.engStage.id}`, tokens.bob)).status,
+      404,
+    );
+
+    // bob follows the closed room, then loses his membership.
+    const room = org.rooms.engClosed.id;
+    const bob = await connect('bob');
+    assert.equal((await bob.request({ type: 'follow', room })).ok, true);
+    await api(t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, { members: { remove: ['bob'] } });
+    const seq = await post('alice', room, 'not for bob');
+    await sleep(50);
+    await bob.request({ type: 'ping' });
+    assert.equal(
+      bob.events.some((e) => e.type === 'activity' && e.room === room),
+      false,
+    );
+    const hidden = await api(t.url, 'GET', '/api/v1/follows', tokens.bob);
+    assert.equal(
+      hidden.body.follows.some((f: any) => f.room.id === room),
+      false,
+    );
+    assert.equal((await bob.request({ type: 'read', room, seq })).error.code, 'not_found');
+    // Membership back: the follow returns with its position, and activity resumes.
+    await api(t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, { members: { add: ['bob'] } });
+    const back = await api(t.url, 'GET', `/api/v1/follows/${room}`, tokens.bob);
+    assert.equal(back.status, 200);
+    assert.equal(back.body.unread, 1);
+    const next = await post('alice', room, 'for bob again');
+    await bob.waitFor((e) => e.type === 'activity' && e.room === room && e.seq === next);
+  });
+
+  test('a category without history has nothing to count and sends no activity', async () => {
+    const room = org.rooms.lounge.id;
+    const dave = await connect('dave');
+    assert.equal((await dave.request({ type: 'follow', room })).ok, true);
+    await post('alice', room, 'live only');
+    await sleep(50);
+    await dave.request({ type: 'ping' });
+    assert.equal(
+      dave.events.some((e) => e.type === 'activity'),
+      false,
+    );
+    assert.equal((await dave.request({ type: 'follows' })).data.follows[0].unread, 0);
+  });
+
+  test('who is invited: newly granted access only, and only where invitations are in effect', async () => {
+    const ctx = t.server.ctx;
+    for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'root']) await seeAll(u);
+
+    // Engineering has invitations off: adding a member invites nobody.
+    await doUpdateRoom(ctx, CLI, org.rooms.engClosed.id, { members: { add: ['carol'] } });
+    assert.deepEqual(await invitedRooms('carol'), []);
+
+    // A room that turned its invitations off sends none; turning them on is not retroactive.
+    const quiet = await doCreateRoom(ctx, CLI, {
+      name: 'proj-quiet',
+      category: 'Projects',
+      invitations: 'false',
+      members: ['alice'],
+    });
+    await doUpdateRoom(ctx, CLI, quiet.id, { members: { add: ['bob'] } });
+    assert.deepEqual(await invitedRooms('bob'), []);
+    await doUpdateRoom(ctx, CLI, quiet.id, { invitations: 'inherit' });
+    assert.deepEqual(await invitedRooms('bob'), []);
+    assert.deepEqual(await invitedRooms('alice'), []);
+    // Once they are in effect, a new member is invited; existing members are not again.
+    await doUpdateRoom(ctx, CLI, quiet.id, { members: { add: ['carol'] } });
+    assert.deepEqual(await invitedRooms('carol'), [quiet.id]);
+    assert.deepEqual(await invitedRooms('bob'), []);
+
+    // A group expands to its users; the ethical wall still applies (erin is denied); managers and
+    // presenters alone grant nothing.
+    const grouped = await doCreateRoom(ctx, CLI, {
+      name: 'proj-grouped',
+      category: 'Projects',
+      members: ['alice'],
+    });
+    assert.deepEqual(await invitedRooms('alice'), [grouped.id], 'created by the command line');
+    await seeAll('alice');
+    await doUpdateRoom(ctx, CLI, grouped.id, { managers: { add: ['carol'] } });
+    assert.deepEqual(await invitedRooms('carol'), [quiet.id]);
+    await doUpdateRoom(ctx, CLI, grouped.id, { members: { add: ['group:staff'] } });
+    assert.deepEqual(await invitedRooms('bob'), [grouped.id]);
+    assert.deepEqual(await invitedRooms('carol'), [quiet.id, grouped.id]);
+    assert.deepEqual(await invitedRooms('alice'), []);
+    assert.deepEqual(await invitedRooms('erin'), []);
+    for (const u of ['bob', 'carol']) await seeAll(u);
+
+    // An open room invites everyone in scope, administrators included; not the wall, not outsiders.
+    const root = await connect('root');
+    const open = await doCreateRoom(ctx, CLI, { name: 'proj-open', category: 'Projects', privacy: 'open' });
+    for (const u of ['alice', 'bob', 'carol', 'root']) assert.deepEqual(await invitedRooms(u), [open.id], u);
+    for (const u of ['dave', 'erin']) assert.deepEqual(await invitedRooms(u), [], u);
+    await root.waitFor((e) => e.type === 'invitation' && e.invitation.room === open.id);
+    for (const u of ['alice', 'bob', 'carol', 'root']) await seeAll(u);
+
+    // Closed → open: those in scope who were not members are invited.
+    await doUpdateRoom(ctx, CLI, grouped.id, { members: { set: ['alice'] } });
+    await doUpdateRoom(ctx, CLI, grouped.id, { privacy: 'open' });
+    assert.deepEqual(await invitedRooms('bob'), [grouped.id]);
+    assert.deepEqual(await invitedRooms('root'), [grouped.id]);
+    assert.deepEqual(await invitedRooms('alice'), []);
+    for (const u of ['bob', 'carol', 'root']) await seeAll(u);
+
+    // Scope widened: dave's domain is allowed now, erin no longer denied. They are invited to the
+    // open rooms of the category (whose invitations are in effect), not to closed ones.
+    await doUpdateCategory(ctx, CLI, projects.id, {
+      allowed: { add: ['domain:partner.org'] },
+      denied: { remove: ['group:legal'] },
+    });
+    for (const u of ['dave', 'erin']) {
+      assert.deepEqual((await invitedRooms(u)).sort(), [open.id, grouped.id].sort(), u);
+    }
+    assert.deepEqual(await invitedRooms('bob'), []);
+    // Narrowing invites nobody.
+    for (const u of ['dave', 'erin']) await seeAll(u);
+    await doUpdateCategory(ctx, CLI, projects.id, { denied: { add: ['group:legal'] } });
+    assert.deepEqual(await invitedRooms('erin'), []);
+
+    // Moving an open room in from a category that did not let dave in: dave is invited.
+    const moving = await doCreateRoom(ctx, CLI, {
+      name: 'eng-moving',
+      category: 'Engineering',
+      privacy: 'open',
+    });
+    assert.deepEqual(await invitedRooms('dave'), []);
+    await doUpdateRoom(ctx, CLI, moving.id, { category: 'Projects' });
+    assert.deepEqual(await invitedRooms('dave'), [moving.id]);
+    assert.deepEqual(await invitedRooms('bob'), []);
+
+    // Invitations to rooms one can no longer join are not listed (a secret room stays secret).
+    await doUpdateRoom(ctx, CLI, moving.id, { disabled: true });
+    assert.deepEqual(await invitedRooms('dave'), []);
+    await doUpdateRoom(ctx, CLI, moving.id, { disabled: false });
+    assert.deepEqual(await invitedRooms('dave'), [moving.id]);
+  });
+});

@@ -1,0 +1,281 @@
+/**
+ * The SQLite search adapter on a bare store (no server): the index follows the queue, waits for a
+ * busy writer instead of missing messages, restricts rooms the same way below and above the
+ * room-token limit, and agrees with its own substring check.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Category, Room } from '../../src/domain/model.ts';
+import { parseQuery } from '../../src/search/query.ts';
+import {
+  compileSearch,
+  containsAll,
+  openSqliteSearch,
+  ROOM_TOKEN_LIMIT,
+  ROOM_TOKEN_MAX,
+  type SqliteSearch,
+} from '../../src/search/sqlite/sqlite-search.ts';
+import { codePoints, foldForSubstring } from '../../src/search/text.ts';
+import type { SearchRequest } from '../../src/search/types.ts';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
+import type { Store } from '../../src/storage/types.ts';
+
+const at = 1_800_000_000_000;
+const category: Category = {
+  id: 'cat',
+  name: 'Cat',
+  description: '',
+  invitations: false,
+  fileUpload: false,
+  chatHistory: true,
+  allowed: [],
+  denied: [],
+  creators: [],
+  createdAt: at,
+  updatedAt: at,
+};
+const room = (id: string): Room => ({
+  id,
+  name: id,
+  description: '',
+  categoryId: category.id,
+  privacy: 'open',
+  type: 'normal',
+  invitations: 'inherit',
+  addinId: null,
+  disabled: false,
+  lastSeq: 0,
+  members: [],
+  managers: [],
+  presenters: [],
+  createdAt: at,
+  createdBy: 'test',
+  updatedAt: at,
+});
+
+/** Texts where folding is easy to get wrong. */
+const TRICKY = [
+  'Ça coûte 10 € — naïve façade, crème brûlée',
+  'İstanbul ve Iğdır; STRASSE vs Straße; Œuvre',
+  'ｶﾀｶﾅ と ＦＵＬＬ－ＷＩＤＴＨ と がぎぐげご',
+  'emoji 🎉🎉 party 👩‍💻 coder',
+  '데이터베이스 마이그레이션 완료',
+  'Ελληνικά ΚΕΦΑΛΑΙΑ σίγμα',
+  'path/to/file_name-v2.3.tar.gz?x=1&y=2#frag',
+  'ภาษาไทย กินข้าวหรือยัง',
+];
+
+describe('SQLite search adapter', () => {
+  let dir: string;
+  let store: Store;
+  let search: SqliteSearch | undefined;
+  const ids = new Map<string, number>();
+
+  const post = (roomId: string, text: string, authorId = 'u1', kept = true, when?: number) =>
+    store.write(async (tx) => {
+      const seq = await tx.nextSeq(roomId);
+      const id = await tx.insertMessage({
+        roomId,
+        seq,
+        authorId,
+        at: when ?? at + seq,
+        clientMsgId: null,
+        kept,
+        text,
+        alert: false,
+        storyTitle: null,
+        rtf: null,
+      });
+      ids.set(text, id);
+      return id;
+    });
+  const request = (q: string, rooms: string[], extra: Partial<SearchRequest> = {}): SearchRequest => ({
+    terms: parseQuery(q),
+    rooms,
+    limit: 100,
+    ...extra,
+  });
+  const texts = async (r: SearchRequest) =>
+    ((await search?.search(r))?.messages ?? []).map((m) => m.text).sort();
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'stoa-search-'));
+    store = await openSqliteStore({ file: join(dir, 'stoa.db'), synchronous: 'normal' });
+    await store.write(async (tx) => {
+      await tx.insertCategory(category);
+      for (const id of ['r1', 'r2', 'r3']) await tx.insertRoom(room(id));
+    });
+  });
+  after(async () => {
+    await search?.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a backlog written while no index was open is indexed before the first answer', async () => {
+    for (const text of TRICKY) await post('r1', text);
+    await post('r2', 'the same party in another room', 'u2');
+    await post('r1', 'not kept: never indexed party', 'u1', false);
+    const raw = new BetterSqlite3(join(dir, 'stoa.db'), { readonly: true });
+    try {
+      const queued = raw.prepare('SELECT count(*) AS n FROM search_queue');
+      assert.deepEqual(queued.get(), { n: TRICKY.length + 1 });
+      search = await openSqliteSearch({ file: join(dir, 'stoa.db') });
+      assert.deepEqual(queued.get(), { n: 0 });
+    } finally {
+      raw.close();
+    }
+    assert.deepEqual(await texts(request('party', ['r1', 'r2'])), [
+      TRICKY[3],
+      'the same party in another room',
+    ]);
+  });
+
+  test('every substring of every text is found, exactly as the row check sees it', async () => {
+    for (const text of TRICKY) {
+      const folded = codePoints(foldForSubstring(text));
+      for (let i = 0; i + 3 <= folded.length; i += 2) {
+        const needle = folded.slice(i, i + 3 + (i % 3)).join('');
+        if (needle.trim().length < 3 || needle !== needle.trim()) continue;
+        assert.ok(containsAll(text, null, [needle]), `row check: ${needle}`);
+        const found = await texts({
+          terms: [{ kind: 'substring', text: needle }],
+          rooms: ['r1'],
+          limit: 100,
+        });
+        assert.ok(found.includes(text), `index: "${needle}" in "${text}"`);
+        for (const other of found) assert.ok(containsAll(other, null, [needle]), `"${needle}" in "${other}"`);
+      }
+    }
+    // And as typed by a user, in other cases and forms.
+    assert.deepEqual(await texts(request('*COUTE 10*', ['r1'])), [TRICKY[0]]);
+    assert.deepEqual(await texts(request('*istanbul*', ['r1'])), [TRICKY[1]]);
+    assert.deepEqual(await texts(request('strasse', ['r1'])), [TRICKY[1]]);
+    assert.deepEqual(await texts(request('カタカナ', ['r1'])), [TRICKY[2]]);
+    assert.deepEqual(await texts(request('full-width', ['r1'])), [TRICKY[2]]);
+    assert.deepEqual(await texts(request('ぐげ', ['r1'])), [TRICKY[2]]);
+    assert.deepEqual(await texts(request('くけ', ['r1'])), []);
+    assert.deepEqual(await texts(request('마이그', ['r1'])), [TRICKY[4]]);
+    assert.deepEqual(await texts(request('κεφαλαια', ['r1'])), [TRICKY[5]]);
+    assert.deepEqual(await texts(request('*_name-v2.3.tar*', ['r1'])), [TRICKY[6]]);
+    // Thai: vowel and tone marks are characters of their own, kept inside grams.
+    assert.deepEqual(await texts(request('กิ', ['r1'])), [TRICKY[7]]);
+    assert.deepEqual(await texts(request('ข้', ['r1'])), [TRICKY[7]]);
+    assert.deepEqual(await texts(request('ข้า', ['r1'])), [TRICKY[7]]);
+    assert.deepEqual(await texts(request('กา', ['r1'])), []);
+  });
+
+  test('the plan: which index drives', () => {
+    const driver = (q: string, rooms = ['r1'], extra: Partial<SearchRequest> = {}) =>
+      compileSearch(request(q, rooms, extra)).driver;
+    assert.equal(driver('word'), 'words');
+    assert.equal(driver('東京'), 'words');
+    assert.equal(driver('word *sub*'), 'words');
+    assert.equal(driver('*sub*'), 'grams');
+    assert.equal(driver(''), 'words');
+    const many = Array.from({ length: ROOM_TOKEN_LIMIT + 1 }, (_, i) => `room-${i}`);
+    assert.equal(driver('', many), 'messages');
+    assert.equal(driver('', many, { authors: ['u1'] }), 'words');
+    // Whatever drives, the exact room list is checked on the message row.
+    for (const q of ['word', '*sub*', ''])
+      for (const rooms of [['r1'], many]) assert.match(compileSearch(request(q, rooms)).sql, /m\.room_id IN/);
+  });
+
+  test('rooms and authors restrict the same way below and above the room-token limit', async () => {
+    await post('r3', 'quarterly review with 東京 office', 'u3');
+    await post('r2', 'quarterly review elsewhere', 'u2');
+    // 69 rooms holding a small share of the messages (room tokens), 517 (the room is checked).
+    const padding = Array.from({ length: ROOM_TOKEN_MAX + 5 }, (_, i) => `absent-${i}`);
+    for (const q of ['quarterly', '*arterl*', 'quarterly *東京*', '東京', 'review 東京', '']) {
+      for (const extra of [{}, { authors: ['u3'] }, { since: at, until: at + 1 }]) {
+        if (q === '' && Object.keys(extra).length === 0) continue;
+        const few = await texts(request(q, ['r3'], extra));
+        const some = await texts(request(q, ['r3', ...padding.slice(0, ROOM_TOKEN_LIMIT + 5)], extra));
+        const many = await texts(request(q, ['r3', ...padding], extra));
+        assert.deepEqual(some, few, `${q} ${JSON.stringify(extra)}`);
+        assert.deepEqual(many, few, `${q} ${JSON.stringify(extra)}`);
+        assert.ok(
+          few.every((t) => t === 'quarterly review with 東京 office'),
+          `${q}: ${few.join(', ')}`,
+        );
+      }
+    }
+    assert.deepEqual(await texts(request('quarterly', ['r2', 'r3'], { authors: ['u2'] })), [
+      'quarterly review elsewhere',
+    ]);
+    assert.deepEqual(await texts(request('quarterly', [])), []);
+  });
+
+  test('date ranges are inclusive to the millisecond across months', async () => {
+    const edges = {
+      jan: Date.UTC(2026, 0, 31, 23, 59, 59, 999),
+      feb: Date.UTC(2026, 1, 1),
+      mar: Date.UTC(2026, 2, 15),
+      later: Date.UTC(2028, 5, 1),
+    };
+    for (const [name, when] of Object.entries(edges)) await post('r3', `calendar ${name}`, 'u1', true, when);
+    const dated = (since: number, until: number, q = 'calendar') =>
+      texts(request(q, ['r3'], { since, until }));
+    assert.deepEqual(await dated(edges.jan, edges.feb), ['calendar feb', 'calendar jan']);
+    assert.deepEqual(await dated(edges.jan + 1, edges.mar), ['calendar feb', 'calendar mar']);
+    assert.deepEqual(await dated(edges.jan, edges.feb - 1), ['calendar jan']);
+    assert.deepEqual(await dated(edges.jan, edges.later, '*alenda*'), [
+      'calendar feb',
+      'calendar jan',
+      'calendar later',
+      'calendar mar',
+    ]);
+    assert.deepEqual(await dated(edges.feb, edges.mar, ''), ['calendar feb', 'calendar mar']);
+    // Ranges of up to MONTH_TOKEN_LIMIT months are narrowed inside the index.
+    const narrowed = compileSearch(request('calendar', ['r3'], { since: edges.jan, until: edges.mar }));
+    assert.match(String(narrowed.params[0]), /month : \(/);
+    const wide = compileSearch(request('calendar', ['r3'], { since: edges.jan, until: edges.later }));
+    assert.doesNotMatch(String(wide.params[0]), /month/);
+  });
+
+  test('a busy writer delays the answer; it never drops what was committed', async () => {
+    await post('r2', 'committed before the lock');
+    const holder = new BetterSqlite3(join(dir, 'stoa.db'));
+    holder.exec('BEGIN IMMEDIATE');
+    let answered = false;
+    const pending = texts(request('committed', ['r2'])).then((r) => {
+      answered = true;
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(answered, false, 'waits while another connection holds the write lock');
+    holder.exec('COMMIT');
+    holder.close();
+    assert.deepEqual(await pending, ['committed before the lock']);
+  });
+
+  test('deleting and changing messages updates both indexes in the same transaction', async () => {
+    const id = await post('r1', 'ephemeral walrus 東京');
+    assert.equal((await texts(request('walrus', ['r1']))).length, 1);
+    await store.write(async (tx) => {
+      await tx.replaceMessageText('r1', (await tx.getRoom('r1'))?.lastSeq ?? 0, 'ephemeral narwhal');
+    });
+    assert.deepEqual(await texts(request('walrus', ['r1'])), []);
+    assert.deepEqual(await texts(request('東京', ['r1'])), []);
+    assert.deepEqual(await texts(request('*narwha*', ['r1'])), ['ephemeral narwhal']);
+    const raw = new BetterSqlite3(join(dir, 'stoa.db'), { readonly: true });
+    try {
+      await store.write(async (tx) => {
+        await tx.deleteMessages('r1', [(await tx.getRoom('r1'))?.lastSeq ?? 0]);
+      });
+      // Gone from the indexes themselves, not only filtered out by the join.
+      const inWords = raw.prepare("SELECT rowid FROM search_words WHERE search_words MATCH 'body : narwhal'");
+      const inGrams = raw.prepare(
+        'SELECT rowid FROM search_grams WHERE search_grams MATCH \'body : "narwha"\'',
+      );
+      assert.deepEqual([inWords.all(), inGrams.all()], [[], []]);
+      assert.ok(id > 0);
+    } finally {
+      raw.close();
+    }
+  });
+});
