@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+// The HTTP stack is loaded only by buildServer, so the command line starts fast without it.
 import { AccessState } from './access/access-state.ts';
 import type { ActionContext, PasswordHasher } from './actions/context.ts';
 import { doLeaveRoom } from './actions/chat.ts';
@@ -27,7 +28,6 @@ import { openSqliteSearch } from './search/sqlite/sqlite-search.ts';
 import type { SearchIndex } from './search/types.ts';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
 import type { Store } from './storage/types.ts';
-import { buildHttpApp } from './transports/http/app.ts';
 import type { ServerParts } from './transports/parts.ts';
 
 export const VERSION = '0.1.0';
@@ -140,6 +140,7 @@ export async function buildCore(
 }
 
 export async function buildServer(config: Config, overrides: Overrides = {}): Promise<StoaServer> {
+  const { buildHttpApp } = await import('./transports/http/app.ts');
   let log: (error: unknown) => void = () => undefined;
   const core = await buildCore(config, overrides, (e) => log(e));
   const { access, bus, ctx } = core;

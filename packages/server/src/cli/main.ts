@@ -10,7 +10,6 @@ import { runAdminCommand, type CommandOutcome } from '../admin/run.ts';
 import type { AdminCommand } from '../admin/command.ts';
 import { buildCore, VERSION } from '../compose.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { syntheticCheck } from './check.ts';
 import { runningServer } from './lock.ts';
 import { render } from './output.ts';
 import { commandHelp, parseCommandInput, UsageError } from './parse.ts';
@@ -164,6 +163,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ) as Record<string, string>;
     if (!g.url || !opts.room || !opts.user1 || !opts.user2)
       throw new UsageError('check needs --url, --room, --user1/--password1 and --user2/--password2');
+    const { syntheticCheck } = await import('./check.ts');
     const result = await syntheticCheck({
       url: g.url,
       room: opts.room,
