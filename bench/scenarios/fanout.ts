@@ -52,6 +52,8 @@ export interface FanoutFigures {
   readonly exactlyOnce: boolean;
   readonly serverCpu: number;
   readonly serverCpuSys: number;
+  /** Server CPU time per delivery, µs (including the posts' own cost). */
+  readonly serverUsPerDelivery: number;
   readonly serverElu: number;
   readonly serverRssMb: number;
   readonly loadCpu: number;
@@ -146,6 +148,11 @@ export async function runFanout(values: Values, p: FanoutParams): Promise<Fanout
       exactlyOnce: v.lost === 0 && v.duplicates === 0 && v.unexpected === 0 && v.ackedTotal === total,
       serverCpu: m.serverCpu,
       serverCpuSys: m.serverCpuSys,
+      serverUsPerDelivery:
+        Math.round(
+          (100 * m.serverCpu * 1e4) /
+            Math.max(1, sum(r, 'steady') / ((p.durationMs - steadyWarmupMs(p.durationMs)) / 1000)),
+        ) / 100,
       serverElu: m.serverElu,
       serverRssMb: m.serverRssMb,
       loadCpu: cpuOf(r),
@@ -175,6 +182,7 @@ export function fanoutRows(f: FanoutFigures): [string, unknown][] {
         : `NO (lost ${f.lost}, duplicates ${f.duplicates}, unexpected ${f.unexpected}, receivers incomplete ${f.receiversIncomplete})`,
     ],
     ['server CPU % of a core (kernel) / ELU', `${f.serverCpu} (${f.serverCpuSys}) / ${f.serverElu}`],
+    ['server CPU per delivery, µs', f.serverUsPerDelivery],
     ['load-generator CPU %', f.loadCpu],
     ['other CPU use on the machine %', f.otherCpu],
   ];

@@ -83,6 +83,7 @@ export const join: Scenario = {
     'joinLatencyMs.max',
     'leaveLatencyMs.p99',
     'joinsPerSec',
+    'serverUsPerJoinLeave',
     'otherCpu',
   ],
   options: {
@@ -163,6 +164,7 @@ export const join: Scenario = {
         errors,
         badHistory,
         serverCpu: m.serverCpu,
+        serverUsPerJoinLeave: Math.round((m.serverCpu * 1e4) / Math.max(1, measured / seconds)),
         serverCpuSys: m.serverCpuSys,
         serverElu: m.serverElu,
         serverRssMb: m.serverRssMb,
@@ -180,6 +182,7 @@ export const join: Scenario = {
           [`target p99 < ${P99_MS} ms`, met ? 'MET' : 'NOT MET'],
           ['leave latency p50 / p99 ms', `${leaveLat.p50} / ${leaveLat.p99}`],
           ['join+leave cycles/s', json.joinsPerSec],
+          ['server CPU per join+leave, µs', json.serverUsPerJoinLeave],
           ['errors', errors],
           ...(firstError === undefined ? [] : ([['first error', firstError]] as const)),
           ['joins without 30 messages ending at lastSeq', badHistory],

@@ -32,7 +32,15 @@ const TARGET = 20_000;
 export const post: Scenario = {
   name: 'post',
   summary: `durable posting throughput, acked msg/s (target >= ${TARGET})`,
-  keys: ['ackedPerSec', 'ackLatencyMs.p50', 'ackLatencyMs.p99', 'serverCpu', 'loadCpu', 'otherCpu'],
+  keys: [
+    'ackedPerSec',
+    'serverUsPerAck',
+    'ackLatencyMs.p50',
+    'ackLatencyMs.p99',
+    'serverCpu',
+    'loadCpu',
+    'otherCpu',
+  ],
   options: {
     ...COMMON,
     duration: { type: 'string', default: '20', help: 'seconds of posting' },
@@ -106,6 +114,8 @@ export const post: Scenario = {
         deliveriesPerSec: Math.round(sum(r, 'deliveriesInWindow') / (durationMs / 1000)),
         ackLatencyMs: lat,
         serverCpu: m.serverCpu,
+        /** Server CPU time per acknowledged post, µs: robust against other load on the machine. */
+        serverUsPerAck: Math.round((m.serverCpu * 1e4) / Math.max(1, ackedPerSec)),
         serverCpuSys: m.serverCpuSys,
         serverElu: m.serverElu,
         serverRssMb: m.serverRssMb,
@@ -128,6 +138,7 @@ export const post: Scenario = {
           ['nothing lost (stored = acks)', nothingLost ? 'yes' : 'NO'],
           ['ack latency p50 / p99 / max ms', `${lat.p50} / ${lat.p99} / ${lat.max}`],
           ['live deliveries/s (fan-out)', json.deliveriesPerSec],
+          ['server CPU per acked post, µs', json.serverUsPerAck],
           ['server CPU % of a core (kernel) / ELU', `${m.serverCpu} (${m.serverCpuSys}) / ${m.serverElu}`],
           ['load-generator CPU %', json.loadCpu],
           ['other CPU use on the machine %', json.otherCpu],

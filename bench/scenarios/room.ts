@@ -10,6 +10,7 @@ export const room: Scenario = {
   summary: `one room of 1,000 members, 100 msg/s (target >= ${RATE} deliveries/s, p99 < ${P99_MS} ms)`,
   keys: [
     'deliveriesPerSec',
+    'serverUsPerDelivery',
     'latencyMs.p50',
     'latencyMs.p99',
     'latencyMs.max',
