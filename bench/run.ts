@@ -125,7 +125,11 @@ async function main(): Promise<void> {
   if (runs > 1) print(summarise(scenario, outcomes));
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().then(
+  // Exiting also ends any server or load-generator process still attached (they exit on disconnect).
+  () => process.exit(),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

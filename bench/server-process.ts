@@ -8,10 +8,10 @@
  * IPC out: {type:'ready', ...} · {type:'cpu', ...} · {type:'prof'} · {type:'stopped'} · {type:'error', message}
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { doCreateCategory } from '../packages/server/src/actions/categories.ts';
 import type { ActionContext } from '../packages/server/src/actions/context.ts';
 import { doCreateUser } from '../packages/server/src/actions/directory.ts';
@@ -20,7 +20,8 @@ import { doCreateToken } from '../packages/server/src/actions/sessions.ts';
 import { buildServer, type StoaServer } from '../packages/server/src/compose.ts';
 import { DEFAULTS } from '../packages/server/src/config/config.ts';
 import type { Actor } from '../packages/server/src/domain/model.ts';
-import { applyExperiments } from './experiments.ts';
+import { openSqliteStore } from '../packages/server/src/storage/sqlite/sqlite-store.ts';
+import { applyExperiments, noSearch, searchInWorker } from './experiments.ts';
 
 export interface ServerSpec {
   readonly dataDir: string;
@@ -168,15 +169,29 @@ let server: StoaServer | undefined;
 
 async function setup(spec: ServerSpec): Promise<void> {
   const started = performance.now();
-  applyExperiments(spec.experiments ?? []);
-  server = await buildServer({
-    ...DEFAULTS,
-    logLevel: 'silent',
-    dataDir: spec.dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    sqliteSynchronous: spec.synchronous,
-  });
+  const experiments = spec.experiments ?? [];
+  applyExperiments(experiments);
+  const file = join(spec.dataDir, 'stoa.db');
+  if (experiments.includes('search-worker') && !existsSync(file)) {
+    // The search index needs the schema before the server exists: migrate once.
+    await (await openSqliteStore({ file })).close();
+  }
+  const search = experiments.includes('no-search')
+    ? noSearch
+    : experiments.includes('search-worker')
+      ? await searchInWorker(file)
+      : undefined;
+  server = await buildServer(
+    {
+      ...DEFAULTS,
+      logLevel: 'silent',
+      dataDir: spec.dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      sqliteSynchronous: spec.synchronous,
+    },
+    search ? { search } : {},
+  );
   const ctx = server.ctx;
   const { users, rooms } = await provision(ctx, spec);
   const seeded =
@@ -209,6 +224,9 @@ async function setup(spec: ServerSpec): Promise<void> {
 }
 
 let elu = performance.eventLoopUtilization();
+// Event-loop delay (how long a ready callback waited), reset at every `cpu` sample.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 let profiler: Session | undefined;
 
 process.on('message', (m: { cmd: string; spec?: ServerSpec; file?: string }) => {
@@ -222,11 +240,14 @@ process.on('message', (m: { cmd: string; spec?: ServerSpec; file?: string }) => 
         const now = performance.eventLoopUtilization();
         const delta = performance.eventLoopUtilization(now, elu);
         elu = now;
+        const delay = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
+        loopDelay.reset();
         await send({
           type: 'cpu',
           usage: process.cpuUsage(),
           elu: delta.utilization,
           memory: process.memoryUsage().rss,
+          delay,
         });
         return;
       }

@@ -118,6 +118,8 @@ export async function measure(
   serverCpuSys: number;
   serverElu: number;
   serverRssMb: number;
+  /** The server's event-loop delay during the window: p99 and max, ms. */
+  serverLoopDelayMs: { p99: number; max: number };
   machineCpu: number;
 }> {
   if (values['wait-quiet'] === true) await waitQuiet();
@@ -152,6 +154,7 @@ export async function measure(
     serverCpuSys: cpu.system,
     serverElu: Math.round(b.elu * 1000) / 1000,
     serverRssMb: Math.round(b.memory / 1048576),
+    serverLoopDelayMs: { p99: b.delayP99, max: b.delayMax },
     machineCpu: machinePercent(t0, t1),
   };
 }

@@ -21,6 +21,9 @@ export interface ServerCpu {
   readonly system: number;
   readonly elu: number;
   readonly memory: number;
+  /** Event-loop delay since the previous sample, ms. */
+  readonly delayP99: number;
+  readonly delayMax: number;
 }
 
 export class BenchServer {
@@ -65,7 +68,15 @@ export class BenchServer {
   async cpu(): Promise<ServerCpu> {
     const m = await this.request({ cmd: 'cpu' });
     if (m.type !== 'cpu') throw new Error(`server: ${m.message ?? JSON.stringify(m)}`);
-    return { atUs: nowUs(), user: m.usage.user, system: m.usage.system, elu: m.elu, memory: m.memory };
+    return {
+      atUs: nowUs(),
+      user: m.usage.user,
+      system: m.usage.system,
+      elu: m.elu,
+      memory: m.memory,
+      delayP99: Math.round(m.delay.p99 * 10) / 10,
+      delayMax: Math.round(m.delay.max * 10) / 10,
+    };
   }
 
   /** Starts the V8 sampling profiler in the server process. */

@@ -56,6 +56,7 @@ export interface FanoutFigures {
   readonly serverUsPerDelivery: number;
   readonly serverElu: number;
   readonly serverRssMb: number;
+  readonly serverLoopDelayMs: { p99: number; max: number };
   readonly loadCpu: number;
   readonly otherCpu: number;
 }
@@ -155,6 +156,7 @@ export async function runFanout(values: Values, p: FanoutParams): Promise<Fanout
         ) / 100,
       serverElu: m.serverElu,
       serverRssMb: m.serverRssMb,
+      serverLoopDelayMs: m.serverLoopDelayMs,
       loadCpu: cpuOf(r),
       otherCpu: otherCpu(m, cpuOf(r)),
     };
@@ -183,6 +185,7 @@ export function fanoutRows(f: FanoutFigures): [string, unknown][] {
     ],
     ['server CPU % of a core (kernel) / ELU', `${f.serverCpu} (${f.serverCpuSys}) / ${f.serverElu}`],
     ['server CPU per delivery, µs', f.serverUsPerDelivery],
+    ['server event-loop delay p99 / max ms', `${f.serverLoopDelayMs.p99} / ${f.serverLoopDelayMs.max}`],
     ['load-generator CPU %', f.loadCpu],
     ['other CPU use on the machine %', f.otherCpu],
   ];
