@@ -31,6 +31,8 @@ import type { Store } from './storage/types.ts';
 import type { ServerParts } from './transports/parts.ts';
 
 export const VERSION = '0.1.0';
+/** The SQLite database of a data folder (with its -wal and -shm companions). */
+export const DATABASE_FILE = 'stoa.db';
 
 export interface Overrides {
   readonly store?: Store;
@@ -100,7 +102,10 @@ export async function buildCore(
   mkdirSync(config.dataDir, { recursive: true });
   const store =
     overrides.store ??
-    (await openSqliteStore({ file: join(config.dataDir, 'stoa.db'), synchronous: config.sqliteSynchronous }));
+    (await openSqliteStore({
+      file: join(config.dataDir, DATABASE_FILE),
+      synchronous: config.sqliteSynchronous,
+    }));
   const bus = overrides.bus ?? createMemoryBus(onError);
   const access = new AccessState(store.read);
   bus.subscribe(invalidator(access));
@@ -150,7 +155,7 @@ export async function buildServer(config: Config, overrides: Overrides = {}): Pr
     overrides.search ??
     (overrides.store
       ? undefined
-      : await openSqliteSearch({ file: join(config.dataDir, 'stoa.db'), onError: (e) => log(e) }));
+      : await openSqliteSearch({ file: join(config.dataDir, DATABASE_FILE), onError: (e) => log(e) }));
   if (search) provideSearchIndex(ctx, search);
 
   const hub = new Hub({

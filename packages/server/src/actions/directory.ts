@@ -235,7 +235,7 @@ export async function doSetSetting(
   actor: Actor,
   name: string,
   value: string,
-): Promise<void> {
+): Promise<string> {
   await requireAdmin(ctx, actor);
   const checked = parseSetting(name, value);
   await transact(ctx, async (tx, emit) => {
@@ -249,4 +249,5 @@ export async function doSetSetting(
     });
     emit({ kind: 'settings.changed' });
   });
+  return checked;
 }

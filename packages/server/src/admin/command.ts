@@ -7,6 +7,7 @@
 import type { ActionContext } from '../actions/context.ts';
 import type { Config } from '../config/config.ts';
 import type { Actor } from '../domain/model.ts';
+import type { PlannedChange } from './dry-run.ts';
 
 /** Where a command runs: the configuration of the data folder or server it works on. */
 export interface CommandEnv {
@@ -33,6 +34,16 @@ export interface AdminCommand {
   /** Columns for table output when the result has `rows`. */
   readonly columns?: readonly string[];
   run(ctx: ActionContext, actor: Actor, input: Record<string, unknown>, env: CommandEnv): Promise<unknown>;
+  /**
+   * The dry run of a command whose effects reach beyond the store (files written, adapters
+   * called), which a rolled-back transaction cannot undo: says what `run` would do, doing nothing.
+   */
+  plan?(
+    ctx: ActionContext,
+    actor: Actor,
+    input: Record<string, unknown>,
+    env: CommandEnv,
+  ): Promise<{ result: unknown; planned: PlannedChange[] }>;
 }
 
 /** Input helpers: the command's spec has already checked types. */

@@ -19,6 +19,7 @@ export async function runAdminCommand(
   dryRun = false,
 ): Promise<CommandOutcome> {
   if (!dryRun || !command.mutates) return { result: await command.run(ctx, actor, input, env) };
+  if (command.plan) return command.plan(ctx, actor, input, env);
   const dry = dryRunContext(ctx);
   const result = await command.run(dry.ctx, actor, input, env);
   return { result, planned: dry.planned };

@@ -3,12 +3,14 @@
  * --data-dir) as the CLI actor, or with --url and --token against a running server through the
  * admin API as that token's administrator: the same commands either way.
  */
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { StoaError } from '../domain/errors.ts';
 import { ADMIN_COMMANDS, commandByName } from '../admin/registry.ts';
 import { runAdminCommand, type CommandOutcome } from '../admin/run.ts';
 import type { AdminCommand } from '../admin/command.ts';
-import { buildCore, VERSION } from '../compose.ts';
+import { buildCore, DATABASE_FILE, VERSION } from '../compose.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { runningServer } from './lock.ts';
 import { render } from './output.ts';
@@ -68,7 +70,8 @@ function splitGlobals(argv: readonly string[]): Globals {
     else if (flag === '--version') g.version = true;
     else g.rest.push(arg);
   }
-  g.url ??= process.env.STOA_URL || undefined;
+  // An explicit --data-dir means this folder, whatever STOA_URL says.
+  if (g.dataDir === undefined) g.url ??= process.env.STOA_URL || undefined;
   g.token ??= process.env.STOA_TOKEN || undefined;
   return g;
 }
@@ -116,6 +119,13 @@ async function runLocal(
     throw new StoaError(
       'conflict',
       `a server is running on ${config.dataDir} (${live}): use --url ${live} --token …`,
+    );
+  }
+  if (!command.mutates && !existsSync(join(config.dataDir, DATABASE_FILE))) {
+    // A read-only command on a mistyped folder must not leave an empty database behind.
+    throw new StoaError(
+      'not_found',
+      `no Stoa database in ${config.dataDir}: start the server there once, or pass --data-dir or --url`,
     );
   }
   const core = await buildCore(config);
@@ -196,6 +206,12 @@ async function main(argv: readonly string[]): Promise<number> {
   print(g, found.command, outcome);
   return 0;
 }
+
+// `stoa … | head`: a reader that went away is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -29,6 +29,7 @@ import {
   ok200,
   refused,
   startServer,
+  stoa as stoaBin,
   stopAllServers,
   tableWith,
   usage,
@@ -112,7 +113,8 @@ describe('stoa on a data folder (local mode)', { timeout: 900_000 }, () => {
   });
 
   test('bad input: exit 1 with the error code and nothing half made; bad usage: exit 2', async () => {
-    const [noRoom, noCategory, ghostMember, outOfRange, bare, unknown, badFlag, carol, opsDry] =
+    const mistyped = join(dir, 'no-such-folder');
+    const [noRoom, noCategory, ghostMember, outOfRange, bare, unknown, badFlag, carol, opsDry, noDb] =
       await Promise.all([
         stoa('room', 'show', 'Nowhere'),
         stoa('room', 'create', 'Orphan', '--category', 'Nowhere'),
@@ -124,7 +126,11 @@ describe('stoa on a data folder (local mode)', { timeout: 900_000 }, () => {
         // Dry runs, checked here and by the listings below.
         stoa('user', 'create', 'carol', '--password', 'carol-pass-1', '--dry-run'),
         stoa('category', 'remove', 'Ops', '--dry-run', '--json'),
+        // A read-only command on a folder without a database refuses, and leaves nothing behind.
+        stoaBin(['--data-dir', mistyped, 'user', 'list']),
       ]);
+    refused(noDb, 'not_found', /no Stoa database in .*no-such-folder/);
+    assert.equal(existsSync(mistyped), false, 'no folder created by a read-only command');
     refused(noRoom, 'not_found', /room not found: Nowhere/);
     refused(noCategory, 'not_found', /category not found: Nowhere/);
     refused(ghostMember, 'not_found', /ghost/);
@@ -321,8 +327,10 @@ describe('stoa on a data folder (local mode)', { timeout: 900_000 }, () => {
         disabledRooms: 0,
         messages: 0,
       });
-      const planned = dryRunJson(dry, 'setting.set').planned[0];
+      const dryRun = dryRunJson(dry, 'setting.set');
+      const planned = dryRun.planned[0];
       assert.deepEqual([planned?.target, planned?.details], ['setting:DefaultChatHistory', { value: '99' }]);
+      assert.equal(dryRun.result.DefaultChatHistory, 99, 'a dry run shows the settings as they would be');
 
       // The token made by `stoa token create` works; the server sees what the CLI did.
       const me = await ok200(http(url, 'GET', '/api/v1/me', { token: aliceToken }));
@@ -391,7 +399,9 @@ describe('stoa on a data folder (local mode)', { timeout: 900_000 }, () => {
   });
 
   test('compliance: status, config, set (with a dry run), run', async () => {
-    const [status, config, dry, runNow, outOfRange] = await Promise.all([
+    const [dryRunNow, status, config, dry, runNow, outOfRange] = await Promise.all([
+      // Sent first: it reports what a run would hand over, and hands over nothing.
+      stoa('compliance', 'run', '--dry-run', '--json'),
       stoa('compliance', 'status', '--json'),
       stoa('compliance', 'config'),
       stoa('compliance', 'set', '--run-interval', '00:10:00', '--dry-run', '--json'),
@@ -399,6 +409,9 @@ describe('stoa on a data folder (local mode)', { timeout: 900_000 }, () => {
       stoa('compliance', 'set', '--run-interval', '00:00:10'),
     ]);
     assert.equal(typeof json(status).backlog, 'object');
+    const wouldRun = dryRunJson(dryRunNow, 'compliance.run');
+    assert.equal(typeof wouldRun.planned[0]?.details.pending.count, 'number');
+    assert.equal(wouldRun.planned[0]?.actor, CLI_ACTOR);
     assert.equal(keyValues(config).get('RunInterval'), '00:15:00'); // the dry run below changed nothing
     assert.equal(dryRunJson(dry, 'compliance.config').planned[0]?.actor, CLI_ACTOR);
     assert.equal(typeof json(runNow).outcome, 'string');

@@ -5,6 +5,7 @@ import {
   getComplianceStatus,
 } from '../../actions/compliance.ts';
 import { complianceRuntime } from '../../compliance/runtime.ts';
+import { actorLabel } from '../../domain/model.ts';
 import type { AdminCommand, CommandEnv } from '../command.ts';
 import type { ActionContext } from '../../actions/context.ts';
 
@@ -45,8 +46,16 @@ export const complianceCommands: AdminCommand[] = [
     summary: 'Hand pending compliance events to the adapter now',
     args: [],
     options: {},
-    mutates: false,
+    mutates: true,
     run: (ctx, actor, _input, env) => doRunCompliance(ctx, actor, runtime(ctx, env)),
+    async plan(ctx, actor, _input, env) {
+      const status = await getComplianceStatus(ctx, actor, runtime(ctx, env));
+      const details = { pending: status.backlog, outputDirectory: status.outputDirectory };
+      return {
+        result: status,
+        planned: [{ action: 'compliance.run', target: 'compliance', actor: actorLabel(actor), details }],
+      };
+    },
   },
   {
     name: 'compliance config',

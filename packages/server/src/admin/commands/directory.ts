@@ -12,7 +12,7 @@ import { doCreateToken } from '../../actions/sessions.ts';
 import { fail } from '../../domain/errors.ts';
 import type { User } from '../../domain/model.ts';
 import { affiliationsInScope } from '../../domain/permissions.ts';
-import { SETTING_SPECS } from '../../domain/settings.ts';
+import { resolveSettings, SETTING_SPECS } from '../../domain/settings.ts';
 import { bool, int, list, present, str, type AdminCommand } from '../command.ts';
 import { categoryNamed, groupNamed, principalNamer, roomNamed, userNamed } from './lookup.ts';
 
@@ -268,8 +268,11 @@ export const directoryCommands: AdminCommand[] = [
     },
     mutates: true,
     async run(ctx, actor, input) {
-      await doSetSetting(ctx, actor, str(input, 'name') ?? '', str(input, 'value') ?? '');
-      return ctx.access.settings();
+      const name = str(input, 'name') ?? '';
+      const stored = await doSetSetting(ctx, actor, name, str(input, 'value') ?? '');
+      // The settings after the change, also for a dry run (which left the cache as it was).
+      const changed = resolveSettings({ [name]: stored });
+      return { ...(await ctx.access.settings()), [name]: changed[name as keyof typeof changed] };
     },
   },
   {
