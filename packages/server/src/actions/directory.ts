@@ -3,9 +3,10 @@ import { checkName, checkUsername } from '../domain/names.ts';
 import { fail } from '../domain/errors.ts';
 import type { Actor, Group, Policy, User } from '../domain/model.ts';
 import { GLOBAL_POLICY_ID } from '../domain/policy.ts';
-import { groupRef } from '../domain/principals.ts';
+import { groupRef, userRef } from '../domain/principals.ts';
 import { parseSetting } from '../domain/settings.ts';
 import { requireAdmin, transact, type ActionContext } from './context.ts';
+import { directoryBefore, inviteAfterDirectoryChange } from './invitations.ts';
 import { resolvePrincipal } from './principals.ts';
 
 export interface NewUserInput {
@@ -51,6 +52,8 @@ export async function doCreateUser(ctx: ActionContext, actor: Actor, input: NewU
       target: `u:${user.id}`,
       details: { username },
     });
+    // A new user in an allowed domain may access open rooms (or rooms listing the domain).
+    await inviteAfterDirectoryChange(tx, emit, new Map(), [user.id], user.createdAt, actor);
     emit({ kind: 'directory.changed' });
     return user;
   });
@@ -78,6 +81,8 @@ export async function doUpdateUser(
   return transact(ctx, async (tx, emit) => {
     const user = await tx.getUser(userId);
     if (!user) fail('not_found', 'user not found');
+    const promoted = changes.isAdmin === true && !user.isAdmin;
+    const before = promoted ? await directoryBefore(tx, [userRef(userId)]) : undefined;
     await tx.updateUser(userId, {
       ...(changes.displayName !== undefined ? { displayName: changes.displayName } : {}),
       ...(changes.email !== undefined ? { email: changes.email } : {}),
@@ -95,6 +100,8 @@ export async function doUpdateUser(
       target: `u:${userId}`,
       details: { ...logged, passwordChanged: hash !== undefined },
     });
+    // An administrator is in every category's scope: open rooms there are newly accessible.
+    if (before) await inviteAfterDirectoryChange(tx, emit, before, [userId], ctx.clock(), actor, true);
     emit({ kind: 'directory.changed' });
     return (await tx.getUser(userId)) as User;
   });
@@ -146,8 +153,11 @@ export async function doChangeGroupMembers(
     const remove = await Promise.all((change.remove ?? []).map((m) => resolvePrincipal(tx, m)));
     if (add.some((m) => m.startsWith('d:'))) fail('validation_failed', 'a domain cannot be a group member');
     if (add.includes(groupRef(groupId))) fail('validation_failed', 'a group cannot contain itself');
+    // Joining a group (or leaving a denied one) can open rooms: compare those users before and after.
+    const before = await directoryBefore(tx, [...add, ...remove]);
     await tx.addGroupMembers(groupId, add);
     await tx.removeGroupMembers(groupId, remove);
+    await inviteAfterDirectoryChange(tx, emit, before, before.keys(), ctx.clock(), actor);
     await tx.recordAudit({
       at: ctx.clock(),
       actor,
@@ -163,9 +173,12 @@ export async function doDeleteGroup(ctx: ActionContext, actor: Actor, groupId: s
   await requireAdmin(ctx, actor);
   await transact(ctx, async (tx, emit) => {
     if (!(await tx.getGroup(groupId))) fail('not_found', 'group not found');
+    // Leaving a denied group can open rooms to its users.
+    const before = await directoryBefore(tx, [groupRef(groupId)]);
     await tx.deleteGroup(groupId);
     await tx.assignPolicy(groupRef(groupId), null);
     await tx.recordAudit({ at: ctx.clock(), actor, action: 'group.delete', target: groupRef(groupId) });
+    await inviteAfterDirectoryChange(tx, emit, before, before.keys(), ctx.clock(), actor);
     emit({ kind: 'directory.changed' });
   });
 }

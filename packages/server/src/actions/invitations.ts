@@ -8,7 +8,9 @@
  *
  * Called by the room and category actions inside their transactions: room creation, members
  * added, privacy changed to open, a move to another category (inviteAfterRoomChange), and the
- * category's allowed list widened or denied list narrowed (inviteAfterScopeChange).
+ * category's allowed list widened or denied list narrowed (inviteAfterScopeChange). The directory
+ * actions call inviteAfterDirectoryChange: a user created (a domain may be allowed), made an
+ * administrator, or added to or removed from a group (a denied group too).
  *
  * Candidates are found by expanding the principals that could have granted the access (groups
  * through the group graph, domains through the user list) and each is then checked with the same
@@ -258,6 +260,64 @@ export async function inviteAfterScopeChange(
     const now = accessRules({ room: room.after, category: after });
     const granted = entered.filter((s) => canAccess(s, now) && !canAccess(s, was)).map((s) => s.userId);
     out.push(...(await invite(tx, emit, room.after, granted, at)));
+  }
+  return out;
+}
+
+/** The users a directory change may affect, as access rules saw them before it; read it first. */
+export async function directoryBefore(
+  tx: StoreWriter,
+  refs: readonly PrincipalRef[],
+): Promise<ReadonlyMap<string, Subject>> {
+  const directory = new UserDirectory(tx);
+  const subjects = await directory.subjects(await directory.users(await directory.expand(refs)));
+  return new Map(subjects.map((s) => [s.userId, s]));
+}
+
+/**
+ * The directory changed: a user was created or made an administrator, or group members were added
+ * or removed. Invites each of `userIds` to the rooms with invitations in effect that they may
+ * access now and could not before (`before`, from `directoryBefore`; a user absent from it could
+ * access nothing). Only a room whose members or category scope name an affiliation the user gained
+ * or lost can decide differently now, so only those are checked, unless `everyRoom` (a new
+ * administrator is in every scope).
+ */
+export async function inviteAfterDirectoryChange(
+  tx: StoreWriter,
+  emit: Emit,
+  before: ReadonlyMap<string, Subject>,
+  userIds: Iterable<string>,
+  at: number,
+  actor?: Actor,
+  everyRoom = false,
+): Promise<InvitationRecord[]> {
+  const actorId = userIdOf(actor);
+  const candidates = new Set([...userIds].filter((id) => id !== actorId));
+  if (candidates.size === 0) return [];
+  const directory = new UserDirectory(tx);
+  const after = await directory.subjects(await directory.users(candidates));
+  const changed = new Set<PrincipalRef>();
+  for (const subject of after) {
+    const was = before.get(subject.userId)?.affiliations ?? new Set<PrincipalRef>();
+    for (const ref of subject.affiliations) if (!was.has(ref)) changed.add(ref);
+    for (const ref of was) if (!subject.affiliations.has(ref)) changed.add(ref);
+  }
+  if (after.length === 0 || (changed.size === 0 && !everyRoom)) return [];
+  const names = (list: readonly PrincipalRef[]) => everyRoom || list.some((ref) => changed.has(ref));
+  const categories = new Map((await tx.listCategories()).map((c) => [c.id, c]));
+  const out: InvitationRecord[] = [];
+  for (const room of await tx.listRooms({ includeDisabled: true })) {
+    const category = categories.get(room.categoryId);
+    if (!category || !invitationsEffective(room, category)) continue;
+    if (!names(room.members) && !names(category.allowed) && !names(category.denied)) continue;
+    const rules = accessRules({ room, category });
+    const granted = after
+      .filter((s) => {
+        const was = before.get(s.userId);
+        return canAccess(s, rules) && !(was && canAccess(was, rules));
+      })
+      .map((s) => s.userId);
+    out.push(...(await invite(tx, emit, room, granted, at)));
   }
   return out;
 }

@@ -1,12 +1,18 @@
 /**
  * Following with unread counts (spec §4.7) and invitations (spec §4.12) over real WebSockets and
  * HTTP against a real server: what a client gets at sign-in, live across two connections of the
- * same user, and after reconnecting; who is invited, and when not.
+ * same user, and after reconnecting; who is invited, and when not, also when the directory changes.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ServerEvent } from '@stoa/protocol';
 import { doCreateCategory, doUpdateCategory } from '../../src/actions/categories.ts';
+import {
+  doChangeGroupMembers,
+  doCreateGroup,
+  doCreateUser,
+  doUpdateUser,
+} from '../../src/actions/directory.ts';
 import { doCreateRoom, doUpdateRoom } from '../../src/actions/rooms.ts';
 import type { Category } from '../../src/domain/model.ts';
 import { CLI, buildOrg, type Org } from '../support/org.ts';
@@ -344,5 +350,60 @@ describe('following and invitations', () => {
     assert.deepEqual(await invitedRooms('dave'), []);
     await doUpdateRoom(ctx, CLI, moving.id, { disabled: false });
     assert.deepEqual(await invitedRooms('dave'), [moving.id]);
+  });
+  test('directory changes invite those they newly give access: new users, group members, new administrators', async () => {
+    const ctx = t.server.ctx;
+    for (const u of ['carol', 'dave']) await seeAll(u);
+    const crew = await doCreateGroup(ctx, CLI, { name: 'crew' });
+    const banned = await doCreateGroup(ctx, CLI, { name: 'banned' });
+    await doCreateCategory(ctx, CLI, {
+      name: 'Partners',
+      invitations: true,
+      allowed: ['domain:newco.example', 'group:crew'],
+      denied: ['group:banned'],
+    });
+    const open = await doCreateRoom(ctx, CLI, {
+      name: 'partners-open',
+      category: 'Partners',
+      privacy: 'open',
+    });
+    const closed = await doCreateRoom(ctx, CLI, {
+      name: 'partners-closed',
+      category: 'Partners',
+      members: ['group:crew'],
+    });
+
+    // A new user of an allowed domain: invited to the open room, not to the closed one.
+    await doCreateUser(ctx, CLI, {
+      username: 'nina',
+      sipUri: 'sip:nina@newco.example',
+      password: 'password-nina',
+    });
+    tokens.nina = await login(t.url, 'nina');
+    assert.deepEqual(await invitedRooms('nina'), [open.id]);
+    await seeAll('nina');
+
+    // carol joins the crew: now in scope and a member, so invited to both, live too.
+    const carol = await connect('carol');
+    const live = carol.waitFor((e) => e.type === 'invitation' && e.invitation.room === closed.id);
+    await doChangeGroupMembers(ctx, CLI, crew.id, { add: ['carol'] });
+    await live;
+    assert.deepEqual((await invitedRooms('carol')).sort(), [open.id, closed.id].sort());
+    // bob, not in the crew, gets nothing.
+    assert.deepEqual(await invitedRooms('bob'), []);
+
+    // Behind the wall and out again: leaving a denied group opens the room anew.
+    await doChangeGroupMembers(ctx, CLI, banned.id, { add: ['nina'] });
+    assert.deepEqual(await invitedRooms('nina'), []);
+    await doChangeGroupMembers(ctx, CLI, banned.id, { remove: ['nina'] });
+    assert.deepEqual(await invitedRooms('nina'), [open.id]);
+
+    // dave made an administrator: in every scope, so invited to the open room only.
+    await doUpdateUser(ctx, CLI, org.users.dave.id, { isAdmin: true });
+    assert.deepEqual(await invitedRooms('dave'), [open.id]);
+    // A change that gives nothing new (display name) invites nobody.
+    await seeAll('dave');
+    await doUpdateUser(ctx, CLI, org.users.dave.id, { displayName: 'David' });
+    assert.deepEqual(await invitedRooms('dave'), []);
   });
 });
