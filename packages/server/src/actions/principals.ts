@@ -34,6 +34,17 @@ export async function resolvePrincipal(read: StoreReader, text: string): Promise
   return userRef(user.id);
 }
 
+/** A principal as people name it: `u:<id>` → `user:alice`, `g:<id>` → `group:sales`, `d:x` → `domain:x`. */
+export async function principalName(read: StoreReader, ref: PrincipalRef): Promise<string> {
+  if (ref.startsWith('d:')) return `domain:${ref.slice(2)}`;
+  if (ref.startsWith('u:')) {
+    const user = await read.getUser(ref.slice(2));
+    return user ? `user:${user.username}` : ref;
+  }
+  const group = await read.getGroup(ref.slice(2));
+  return group ? `group:${group.name}` : ref;
+}
+
 /** A list-valued setting change: replace it, or add and remove entries (spec §10). */
 export interface ListChange {
   readonly set?: readonly string[];

@@ -10,7 +10,7 @@ import { canCreateIn, canMoveTo, type Privacy, type RoomType } from '../domain/p
 import { userRef, type PrincipalRef } from '../domain/principals.ts';
 import type { RoomRoleName, StoreWriter } from '../storage/types.ts';
 import { subjectOf, transact, type ActionContext } from './context.ts';
-import { applyListChange, type ListChange } from './principals.ts';
+import { applyListChange, principalName, type ListChange } from './principals.ts';
 import { isEligible, purgeRoomRoles } from './purge.ts';
 import { inviteAfterRoomChange } from './invitations.ts';
 import { rulesOf } from '../access/access-room.ts';
@@ -54,7 +54,9 @@ async function checkRoles(
   for (const ref of refs) {
     const problem = await isEligible(ctx.access, tx, ref, role, room, category);
     if (problem === 'out_of_scope')
-      fail('out_of_scope', `${ref} is not allowed in category ${category.name}`, { principal: ref });
+      fail('out_of_scope', `${await principalName(tx, ref)} is not allowed in category ${category.name}`, {
+        principal: ref,
+      });
     if (problem === 'presenters_need_auditorium')
       fail('presenters_need_auditorium', 'only auditorium rooms have presenters');
   }

@@ -206,7 +206,7 @@ describe('stoa on a data folder (local mode)', { timeout: 900_000 }, () => {
       ],
     );
 
-    const [added, engUnset] = await Promise.all([
+    const [added, engUnset, planMembers] = await Promise.all([
       stoa(
         'room',
         'set',
@@ -220,7 +220,12 @@ describe('stoa on a data folder (local mode)', { timeout: 900_000 }, () => {
         '--json',
       ),
       stoa('category', 'set', 'Eng', '--remove-creators', 'group:Team', '--set-denied', '', '--json'),
+      stoa('room', 'set', 'Scratch', '--add-members', 'group:Team', '--dry-run', '--json'),
     ]);
+    // A plan names principals as people type them, not by id.
+    const plan = JSON.stringify(dryRunJson(planMembers, 'room.update').planned[0]?.details);
+    assert.match(plan, /"group:Team"/);
+    assert.doesNotMatch(plan, /"[ug]:/);
     const a = json(added);
     assert.deepEqual(sorted(a.members), ['group:Team', 'user:alice', 'user:bob']);
     assert.deepEqual(sorted(a.managers), ['user:alice', 'user:bob']);
