@@ -37,10 +37,9 @@ export function compileKeyword(keyword: string): CompiledKeyword | undefined {
   return w.length === 0 ? undefined : { kind: 'phrase', words: w };
 }
 
-/** A message analysed once for every filter: its words with their positions, its folded body. */
+/** A message analysed once for every filter: its words in order, its folded body on demand. */
 export class AnalysedText {
   readonly words: readonly string[];
-  private readonly positions = new Map<string, number[]>();
   private folded: string | undefined;
   readonly noSpaceScript: boolean;
 
@@ -49,18 +48,14 @@ export class AnalysedText {
     private readonly storyTitle: string | null,
   ) {
     const body = storyTitle === null || storyTitle === '' ? text : `${text}\n${storyTitle}`;
-    this.words = words(body);
-    this.words.forEach((w, i) => {
-      const list = this.positions.get(w);
-      if (list) list.push(i);
-      else this.positions.set(w, [i]);
-    });
-    this.noSpaceScript = hasNoSpaceScript(body);
-  }
-
-  /** Each distinct word once. */
-  distinctWords(): IterableIterator<string> {
-    return this.positions.keys();
+    if (ASCII.test(body)) {
+      // Most chat: lower case and split, no Unicode work (what foldForSubstring does for ASCII).
+      this.words = body.toLowerCase().split(ASCII_SPLIT);
+      this.noSpaceScript = false;
+    } else {
+      this.words = words(body);
+      this.noSpaceScript = hasNoSpaceScript(body);
+    }
   }
 
   matches(keyword: CompiledKeyword): boolean {
@@ -69,11 +64,16 @@ export class AnalysedText {
       this.folded ??= substringBody(this.text, this.storyTitle);
       return this.folded.includes(keyword.text);
     }
-    const [first, ...rest] = keyword.words;
-    if (first === undefined) return false;
-    const starts = this.positions.get(first);
-    if (!starts) return false;
-    if (rest.length === 0) return true;
-    return starts.some((p) => rest.every((w, i) => this.words[p + 1 + i] === w));
+    const w = keyword.words;
+    const n = w.length;
+    const first = w[0];
+    const last = this.words.length - n;
+    for (let p = 0; p <= last; p++) {
+      if (this.words[p] !== first) continue;
+      let i = 1;
+      while (i < n && this.words[p + i] === w[i]) i++;
+      if (i === n) return true;
+    }
+    return false;
   }
 }
