@@ -384,8 +384,9 @@ describe('following and invitations', () => {
     for (const c of [c3, c4]) {
       const h = hello(c);
       const follow = h.follows.find((f) => f.room.id === first.id);
-      assert.equal(follow?.lastReadSeq, 0);
-      assert.equal(follow?.unread, 3, 'the removed message is not counted');
+      assert.ok(follow);
+      assert.equal(follow.lastReadSeq, 0);
+      assert.equal(follow.unread, 3, 'the removed message is not counted');
       assert.equal(h.invitations.unseen, 2);
     }
     const listed = await c4.request({ type: 'invitations' });
