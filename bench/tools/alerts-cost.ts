@@ -7,8 +7,11 @@
  * turn), publishing `alert` events.
  *
  *   node --import tsx bench/tools/alerts-cost.ts [--filters 10000] [--messages 50000] [--burst 500]
+ *
+ * With ALERTS_PROFILE=<file>, writes a CPU profile of the measured part (bench/tools/cpuprofile-top.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -83,6 +86,13 @@ try {
       rtf: null,
     });
   }
+  const profile = process.env.ALERTS_PROFILE;
+  const session = profile === undefined ? undefined : new Session();
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < messages.length; i += burst) {
@@ -94,6 +104,11 @@ try {
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const stats = { ...server.alerts.stats };
+  if (session && profile !== undefined) {
+    const { profile: result } = await session.post('Profiler.stop');
+    writeFileSync(profile, JSON.stringify(result));
+    session.disconnect();
+  }
   await server.close();
   const usPerMessage = Math.round(((cpu.user + cpu.system) / messageCount) * 10) / 10;
   console.log(

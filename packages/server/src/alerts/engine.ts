@@ -7,12 +7,12 @@
  *   keywords in scripts without spaces in a short list checked by substring. Loaded from storage at
  *   start, then kept in step by the `filter`/`filterDeleted` user events the actions publish, and
  *   by directory changes (a renamed user's mentions).
- * - A `message` bus event only queues the message. Once per event-loop turn the queue is evaluated:
+ * - A `message` bus event only queues the message. The queue is evaluated in batches (20 ms):
  *   each message is split into words once, candidate filters are found by lookups, then checked
  *   (phrases, authors, rooms, not the owner's own message) and their owners' right to read the room
  *   *now* is checked with the same rule as history and search (`roomRights(...).read`: scope,
  *   membership, policy, disabled rooms).
- * - Matches of kept messages are stored in one write per turn (a reference to the message, never
+ * - Matches of kept messages are stored in one write per batch (a reference to the message, never
  *   its text), then pushed to all the owner's connections as one `alert` user event per message.
  *   A category without history keeps nothing: its matches are pushed live (id null) and not stored.
  *
@@ -44,7 +44,11 @@ export interface AlertEngineDeps {
   readonly access: AccessState;
   readonly bus: Bus;
   readonly onError: (error: unknown) => void;
+  /** How long messages wait to be evaluated together (default 20 ms). */
+  readonly batchMs?: number;
 }
+
+const DEFAULT_BATCH_MS = 20;
 
 export interface AlertStats {
   filters: number;
@@ -127,7 +131,7 @@ export class AlertEngine {
   async idle(): Promise<void> {
     while (this.running || this.scheduled || this.queue.length > 0) {
       if (this.running) await this.running;
-      else await new Promise((resolve) => setImmediate(resolve));
+      else await new Promise((resolve) => setTimeout(resolve, 1));
     }
   }
 
@@ -229,17 +233,23 @@ export class AlertEngine {
 
   // ---- evaluation
 
+  /**
+   * Evaluates the queue `batchMs` after its first message: a busy server then evaluates, stores
+   * (one write) and pushes hundreds of messages at once instead of a few per event-loop turn, which
+   * is what keeps the cost per message low (docs/performance.md). Alerts arrive that much later.
+   */
   private schedule(): void {
     if (this.scheduled || this.running) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const timer = setTimeout(() => {
       this.scheduled = false;
       const run = this.drain().catch(this.deps.onError);
       this.running = run.finally(() => {
         this.running = undefined;
         if (this.queue.length > 0) this.schedule();
       });
-    });
+    }, this.deps.batchMs ?? DEFAULT_BATCH_MS);
+    timer.unref();
   }
 
   /** The filters a message matches, before access checks: pure lookups and word checks. */
