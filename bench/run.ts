@@ -12,8 +12,9 @@ import { deliver } from './scenarios/deliver.ts';
 import { join } from './scenarios/join.ts';
 import { post } from './scenarios/post.ts';
 import { room } from './scenarios/room.ts';
+import { upload } from './scenarios/upload.ts';
 
-const scenarios: Record<string, Scenario> = { post, deliver, room, join, all };
+const scenarios: Record<string, Scenario> = { post, deliver, room, join, all, upload };
 scenarios.search = (await import('./scenarios/search.ts')).search;
 
 function usage(): string {

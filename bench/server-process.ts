@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { doCreateCategory } from '../packages/server/src/actions/categories.ts';
 import type { ActionContext } from '../packages/server/src/actions/context.ts';
-import { doCreateUser } from '../packages/server/src/actions/directory.ts';
+import { doCreateUser, doSetSetting } from '../packages/server/src/actions/directory.ts';
+import { doSaveFilter } from '../packages/server/src/actions/alerts.ts';
+import { benchFilters } from './lib/filters.ts';
 import { doCreateRoom } from '../packages/server/src/actions/rooms.ts';
 import { doCreateToken } from '../packages/server/src/actions/sessions.ts';
 import { buildServer, type StoaServer } from '../packages/server/src/compose.ts';
@@ -34,6 +36,10 @@ export interface ServerSpec {
   readonly tokens: boolean;
   /** Run-time patches measuring proposed fixes (bench/experiments.ts); none by default. */
   readonly experiments?: readonly string[];
+  /** Saved keyword filters to provision, spread over the users (bench/lib/filters.ts). */
+  readonly filters?: number;
+  /** Files allowed in the bench category, with this MaxFileSizeKB. */
+  readonly maxFileKb?: number;
 }
 
 export interface ReadyInfo {
@@ -72,8 +78,13 @@ async function provision(ctx: ActionContext, spec: ServerSpec) {
     return found ?? doCreateUser(ctx, CLI, { username });
   });
   if (!(await ctx.store.read.findCategory(CATEGORY))) {
-    await doCreateCategory(ctx, CLI, { name: CATEGORY, allowed: ['domain:stoa.local'] });
+    await doCreateCategory(ctx, CLI, {
+      name: CATEGORY,
+      allowed: ['domain:stoa.local'],
+      fileUpload: spec.maxFileKb !== undefined,
+    });
   }
+  if (spec.maxFileKb !== undefined) await doSetSetting(ctx, CLI, 'MaxFileSizeKB', String(spec.maxFileKb));
   const existingRooms = new Map((await ctx.store.read.listRooms()).map((r) => [r.name, r]));
   const rooms = await inChunks(
     Array.from({ length: spec.rooms }, (_, i) => roomName(i)),
@@ -204,6 +215,17 @@ async function setup(spec: ServerSpec): Promise<void> {
           spec.seedMessages,
         );
   if (seeded > 0) await waitForSearchIndex(join(spec.dataDir, 'stoa.db'));
+  if ((spec.filters ?? 0) > 0) {
+    const t = performance.now();
+    const planned = benchFilters(
+      spec.filters ?? 0,
+      users.map((u) => u.username),
+    );
+    await inChunks(planned, 200, (f) =>
+      doSaveFilter(ctx, { kind: 'user', userId: users[f.owner]?.id ?? '' }, f.input),
+    );
+    console.log(`provisioned ${planned.length} filters in ${Math.round(performance.now() - t)} ms`);
+  }
   const tokens = spec.tokens
     ? await inChunks(
         users,
@@ -248,6 +270,7 @@ process.on('message', (m: { cmd: string; spec?: ServerSpec; file?: string }) => 
           elu: delta.utilization,
           memory: process.memoryUsage().rss,
           delay,
+          alerts: server?.alerts.stats,
         });
         return;
       }

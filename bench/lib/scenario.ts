@@ -121,6 +121,8 @@ export async function measure(
   /** The server's event-loop delay during the window: p99 and max, ms. */
   serverLoopDelayMs: { p99: number; max: number };
   machineCpu: number;
+  /** The alert engine's counters at the end of the window (cumulative since start). */
+  serverAlerts: Record<string, number> | undefined;
 }> {
   if (values['wait-quiet'] === true) await waitQuiet();
   const profile = typeof values['cpu-prof'] === 'string' ? values['cpu-prof'] : undefined;
@@ -156,6 +158,7 @@ export async function measure(
     serverRssMb: Math.round(b.memory / 1048576),
     serverLoopDelayMs: { p99: b.delayP99, max: b.delayMax },
     machineCpu: machinePercent(t0, t1),
+    serverAlerts: b.alerts,
   };
 }
 

@@ -24,6 +24,8 @@ export interface ServerCpu {
   /** Event-loop delay since the previous sample, ms. */
   readonly delayP99: number;
   readonly delayMax: number;
+  /** The alert engine's counters (packages/server/src/alerts/engine.ts). */
+  readonly alerts?: Record<string, number>;
 }
 
 export class BenchServer {
@@ -76,6 +78,7 @@ export class BenchServer {
       memory: m.memory,
       delayP99: Math.round(m.delay.p99 * 10) / 10,
       delayMax: Math.round(m.delay.max * 10) / 10,
+      alerts: m.alerts,
     };
   }
 

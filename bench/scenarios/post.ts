@@ -29,6 +29,12 @@ import {
 
 const TARGET = 20_000;
 
+/** The alert engine's evaluation time per evaluated message, µs (0 when it evaluated nothing). */
+function evaluateUs(stats: Record<string, number> | undefined): number {
+  const messages = stats?.messages ?? 0;
+  return messages > 0 ? Math.round((1000 * (stats?.evaluateMs ?? 0)) / messages) : 0;
+}
+
 export const post: Scenario = {
   name: 'post',
   summary: `durable posting throughput, acked msg/s (target >= ${TARGET})`,
@@ -49,6 +55,11 @@ export const post: Scenario = {
     window: { type: 'string', default: '10', help: 'un-acknowledged posts in flight per connection' },
     'text-bytes': { type: 'string', default: '100', help: 'message text size' },
     'client-msg-id': { type: 'boolean', help: 'send a clientMsgId with every post (idempotency lookup)' },
+    filters: {
+      type: 'string',
+      default: '0',
+      help: 'saved keyword filters to provision over the users (alerts; bench/lib/filters.ts)',
+    },
   },
   async run(values) {
     const durationMs = num(values, 'duration') * 1000;
@@ -59,7 +70,13 @@ export const post: Scenario = {
     try {
       const server = await startServer(
         values,
-        serverSpec(values, { dataDir, users: connCount, rooms: roomCount, tokens: true }),
+        serverSpec(values, {
+          dataDir,
+          users: connCount,
+          rooms: roomCount,
+          tokens: true,
+          filters: num(values, 'filters', 0),
+        }),
       );
       const { tokens, rooms } = server.info;
       const conns = tokens.map((token, i) => ({ token, room: rooms[i % rooms.length] ?? '' }));
@@ -84,6 +101,10 @@ export const post: Scenario = {
       const chat = (
         db.prepare("SELECT count(*) AS n FROM compliance_events WHERE kind = 'CHAT'").get() as { n: number }
       ).n;
+      const hasAlerts = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'alert_matches'").get();
+      const alertRows = hasAlerts
+        ? (db.prepare('SELECT count(*) AS n FROM alert_matches').get() as { n: number }).n
+        : 0;
       db.close();
 
       const r = m.results;
@@ -102,6 +123,7 @@ export const post: Scenario = {
           textBytes: tasks[0]?.textBytes,
           clientMsgId: tasks[0]?.clientMsgId,
           sync: values.sync,
+          filters: num(values, 'filters', 0),
         },
         ackedPerSec,
         acks,
@@ -120,6 +142,12 @@ export const post: Scenario = {
         serverElu: m.serverElu,
         serverRssMb: m.serverRssMb,
         serverLoopDelayMs: m.serverLoopDelayMs,
+        alerts: {
+          stored: alertRows,
+          perPost: Math.round((1000 * alertRows) / Math.max(1, stored)) / 1000,
+          /** Evaluation time (words, candidates, checks, access) per message, µs, whole run. */
+          evaluateUsPerPost: evaluateUs(m.serverAlerts),
+        },
         loadCpu: cpuOf(r),
         otherCpu: otherCpu(m, cpuOf(r)),
         target: { ackedPerSec: TARGET },
@@ -142,6 +170,10 @@ export const post: Scenario = {
           ['server CPU per acked post, µs', json.serverUsPerAck],
           ['server CPU % of a core (kernel) / ELU', `${m.serverCpu} (${m.serverCpuSys}) / ${m.serverElu}`],
           ['server event-loop delay p99 / max ms', `${m.serverLoopDelayMs.p99} / ${m.serverLoopDelayMs.max}`],
+          [
+            'filters / alerts stored / per post / eval µs per post',
+            `${json.params.filters} / ${alertRows} / ${json.alerts.perPost} / ${json.alerts.evaluateUsPerPost}`,
+          ],
           ['load-generator CPU %', json.loadCpu],
           ['other CPU use on the machine %', json.otherCpu],
         ],

@@ -20,6 +20,7 @@ export const ErrorCodes = {
   already_joined: 409,
   category_not_empty: 409,
   presenters_need_auditorium: 422,
+  limit_exceeded: 422,
   unknown_frame: 400,
   rate_limited: 429,
   unavailable: 503,

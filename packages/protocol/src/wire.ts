@@ -39,6 +39,27 @@ export const SearchFields = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
 };
 
+/**
+ * A saved filter (spec §4.9): keywords or phrases (matched on word boundaries, folded like search;
+ * Chinese, Japanese, Korean… as substrings), authors, mentions of the owner, optionally limited to
+ * rooms. The same fields over HTTP and the `saveFilter` frame. Limits: docs/api.md.
+ */
+export const FilterFields = {
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  keywords: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50 })),
+  authors: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 50 })),
+  mentions: Type.Optional(Type.Boolean()),
+  rooms: Type.Optional(Type.Array(RoomId, { maxItems: 100 })),
+  notify: Type.Optional(Type.Boolean()),
+};
+
+/** Paging the feed of past matches: `before` is the `next` of the previous page. */
+export const AlertPageFields = {
+  filter: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  before: Type.Optional(Type.Integer({ minimum: 1 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+};
+
 export const ClientFrames = {
   join: Type.Object(
     { type: Type.Literal('join'), id: RequestId, room: RoomId, lastSeq: Type.Optional(Seq) },
@@ -105,6 +126,37 @@ export const ClientFrames = {
   // ---- history search (spec §4.8)
   search: Type.Object(
     { type: Type.Literal('search'), id: RequestId, ...SearchFields },
+    { additionalProperties: false },
+  ),
+  // ---- topic feeds and keyword alerts (spec §4.9; docs/decisions/0007)
+  /** The user's saved filters. */
+  filters: Type.Object({ type: Type.Literal('filters'), id: RequestId }, { additionalProperties: false }),
+  /** Create a filter (no `filter`) or replace one (`filter`: its id). */
+  saveFilter: Type.Object(
+    {
+      type: Type.Literal('saveFilter'),
+      id: RequestId,
+      filter: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      ...FilterFields,
+    },
+    { additionalProperties: false },
+  ),
+  deleteFilter: Type.Object(
+    {
+      type: Type.Literal('deleteFilter'),
+      id: RequestId,
+      filter: Type.String({ minLength: 1, maxLength: 64 }),
+    },
+    { additionalProperties: false },
+  ),
+  /** A page of past matches, newest first (all filters, or one). */
+  alerts: Type.Object(
+    { type: Type.Literal('alerts'), id: RequestId, ...AlertPageFields },
+    { additionalProperties: false },
+  ),
+  /** Every alert up to this id has been seen (the cursor roams; never moves backwards). */
+  alertsSeen: Type.Object(
+    { type: Type.Literal('alertsSeen'), id: RequestId, alert: Seq },
     { additionalProperties: false },
   ),
 };
@@ -180,6 +232,33 @@ export interface WireInvitation {
   at: number;
 }
 
+/** A saved filter as the owner sees it (spec §4.9). */
+export interface WireFilter {
+  id: string;
+  name: string;
+  keywords: string[];
+  /** Canonical user references (`u:<id>`). */
+  authors: string[];
+  mentions: boolean;
+  /** Room ids; empty = every room the owner may read. */
+  rooms: string[];
+  /** Push a live `alert` for each match (the feed keeps them either way). */
+  notify: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A message that matched one of the user's filters. */
+export interface WireAlert {
+  /** Increasing (the feed's cursor); null for a match that is not kept (a category without history). */
+  id: number | null;
+  /** The user's filters that matched the message. */
+  filters: { id: string; name: string }[];
+  room: { id: string; name: string };
+  /** The message as stored now (a replaced text shows the replacement). */
+  message: WireMessage;
+}
+
 export type ServerEvent =
   | {
       type: 'hello';
@@ -189,6 +268,8 @@ export type ServerEvent =
       follows: WireFollow[];
       /** Unseen invitations (to rooms the user may join) and the last seen invitation id. */
       invitations: { unseen: number; lastSeen: number };
+      /** Stored alerts after the last seen one (counted up to 1000), and that cursor. */
+      alerts?: { unseen: number; lastSeen: number };
     }
   | { type: 'message'; room: string; message: WireMessage }
   | { type: 'participant'; room: string; action: 'joined' | 'left'; user: WireParticipant }
@@ -208,6 +289,13 @@ export type ServerEvent =
   | { type: 'invitation'; invitation: WireInvitation }
   /** Invitations up to `lastSeen` were marked seen (on any connection of the user). */
   | { type: 'seen'; lastSeen: number }
+  /** User-directed: a new message matched one of the user's filters (spec §4.9). */
+  | { type: 'alert'; alert: WireAlert }
+  /** Alerts up to `lastSeen` were marked seen (on any connection of the user). */
+  | { type: 'alertsSeen'; lastSeen: number }
+  /** A filter was created or replaced (on any connection of the user). */
+  | { type: 'filter'; filter: WireFilter }
+  | { type: 'filterDeleted'; filter: string }
   | { type: 'result'; id: string | number | null; ok: true; data: unknown }
   | {
       type: 'result';

@@ -13,6 +13,7 @@ import type { ActionContext, PasswordHasher } from './actions/context.ts';
 import { doLeaveRoom } from './actions/chat.ts';
 import { doSetPolicy } from './actions/directory.ts';
 import { provideSearchIndex } from './actions/search.ts';
+import { AlertEngine } from './alerts/engine.ts';
 import { argon2Hasher } from './auth/argon2-hasher.ts';
 import { complianceRuntime } from './compliance/runtime.ts';
 import { ComplianceScheduler } from './compliance/scheduler.ts';
@@ -49,6 +50,8 @@ export interface StoaServer {
   readonly app: FastifyInstance;
   readonly ctx: ActionContext;
   readonly parts: ServerParts;
+  /** Keyword alerts and topic feeds (docs/decisions/0007). */
+  readonly alerts: AlertEngine;
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -165,6 +168,10 @@ export async function buildServer(config: Config, overrides: Overrides = {}): Pr
     onError: (e) => log(e),
   });
   bus.subscribe(hub.onBusEvent);
+  // Saved filters, evaluated after commit against every new message (docs/decisions/0007).
+  const alerts = new AlertEngine({ store: core.store, access, bus, onError: (e) => log(e) });
+  bus.subscribe(alerts.onBusEvent);
+  await alerts.start();
 
   const parts: ServerParts = {
     ctx,
@@ -185,12 +192,14 @@ export async function buildServer(config: Config, overrides: Overrides = {}): Pr
     app,
     ctx,
     parts,
+    alerts,
     async listen() {
       return app.listen({ host: config.host, port: config.port });
     },
     async close() {
       await app.close();
       await compliance.stop();
+      await alerts.close();
       await search?.close();
       await core.close();
     },

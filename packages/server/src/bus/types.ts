@@ -10,7 +10,12 @@ import type { Message } from '../domain/model.ts';
  * Events for every connection of one user (following, read positions, seen invitations), already
  * in their wire shape: the action that caused them knows the user's view of the room.
  */
-export type UserEvent = Extract<ServerEvent, { type: 'followed' | 'unfollowed' | 'read' | 'seen' }>;
+export type UserEvent = Extract<
+  ServerEvent,
+  {
+    type: 'followed' | 'unfollowed' | 'read' | 'seen' | 'alert' | 'alertsSeen' | 'filter' | 'filterDeleted';
+  }
+>;
 
 export type BusEvent =
   | { readonly kind: 'message'; readonly roomId: string; readonly message: Message }

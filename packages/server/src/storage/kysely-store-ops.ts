@@ -19,6 +19,8 @@ import type {
 } from '../domain/model.ts';
 import { actorLabel } from '../domain/model.ts';
 import type { PrincipalRef } from '../domain/principals.ts';
+import type { AlertFilter, AlertMatch } from '../domain/alerts.ts';
+import * as alerts from './alert-ops.ts';
 import { bool, int, num, toCategory, toGroup, toMessage, toPolicy, toRoom, toUser } from './rows.ts';
 import type { CategoryLists, RoomRoleLists } from './rows.ts';
 import type { DB } from './schema.ts';
@@ -931,6 +933,42 @@ export class KyselyStoreOps implements StoreWriter {
     // Seen invitations have served their purpose (the cursor roams): keep the table small (§8.1).
     await this.db.deleteFrom('invitations').where('user_id', '=', userId).where('id', '<=', target).execute();
     return { lastSeen: target, changed: true };
+  }
+
+  // ---- topic feeds and keyword alerts (spec §4.9): storage/alert-ops.ts
+
+  listAlertFilters(userId?: string): Promise<AlertFilter[]> {
+    return alerts.listAlertFilters(this.db, userId);
+  }
+  getAlertFilter(id: string): Promise<AlertFilter | undefined> {
+    return alerts.getAlertFilter(this.db, id);
+  }
+  listAlertMatches(
+    userId: string,
+    page: { filterId?: string; before?: number; limit: number },
+  ): Promise<(AlertMatch & { message: Message | undefined })[]> {
+    return alerts.listAlertMatches(this.db, userId, page);
+  }
+  alertCursor(userId: string): Promise<number> {
+    return alerts.alertCursor(this.db, userId);
+  }
+  countAlertsAfter(userId: string, afterId: number, cap: number): Promise<number> {
+    return alerts.countAlertsAfter(this.db, userId, afterId, cap);
+  }
+  insertAlertFilter(filter: AlertFilter): Promise<void> {
+    return alerts.insertAlertFilter(this.db, filter);
+  }
+  updateAlertFilter(filter: AlertFilter): Promise<boolean> {
+    return alerts.updateAlertFilter(this.db, filter);
+  }
+  deleteAlertFilter(userId: string, id: string): Promise<boolean> {
+    return alerts.deleteAlertFilter(this.db, userId, id);
+  }
+  insertAlertMatches(rows: readonly Omit<AlertMatch, 'id'>[]): Promise<AlertMatch[]> {
+    return alerts.insertAlertMatches(this.db, rows);
+  }
+  advanceAlertCursor(userId: string, id: number): Promise<{ lastSeen: number; changed: boolean }> {
+    return alerts.advanceAlertCursor(this.db, userId, id);
   }
 
   // ---- compliance processing (spec §5.1; compliance/processor.ts drives these)

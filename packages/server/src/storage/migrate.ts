@@ -5,6 +5,7 @@ import * as compliance from './migrations/0002-compliance.ts';
 import * as search from './migrations/0003-search.ts';
 import * as followsInvitations from './migrations/0004-follows-invitations.ts';
 import * as files from './migrations/0005-files.ts';
+import * as alerts from './migrations/0006-alerts.ts';
 import type { Dialect } from './types.ts';
 
 type Step = { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> };
@@ -16,6 +17,7 @@ const steps: Record<string, Step> = {
   '0003-search': search,
   '0004-follows-invitations': followsInvitations,
   '0005-files': files,
+  '0006-alerts': alerts,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {

@@ -186,6 +186,38 @@ export interface InvitationCursorsTable {
   last_seen: number;
 }
 
+// ---- topic feeds and keyword alerts (migration 0006, spec §4.9)
+
+/** A user's saved filter; `keywords`, `authors` (user ids) and `rooms` are JSON arrays. */
+export interface AlertFiltersTable {
+  id: string;
+  user_id: string;
+  name: string;
+  keywords: string;
+  authors: string;
+  mentions: number;
+  rooms: string;
+  notify: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A message that matched a filter: a reference, never the text. */
+export interface AlertMatchesTable {
+  id: Generated<number>;
+  user_id: string;
+  filter_id: string;
+  room_id: string;
+  seq: number;
+  at: number;
+}
+
+/** The last alert id a user has seen. */
+export interface AlertCursorsTable {
+  user_id: string;
+  last_seen: number;
+}
+
 export interface DB {
   users: UsersTable;
   groups: GroupsTable;
@@ -207,4 +239,7 @@ export interface DB {
   follows: FollowsTable;
   invitations: InvitationsTable;
   invitation_cursors: InvitationCursorsTable;
+  alert_filters: AlertFiltersTable;
+  alert_matches: AlertMatchesTable;
+  alert_cursors: AlertCursorsTable;
 }

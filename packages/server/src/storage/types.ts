@@ -20,6 +20,7 @@ import type {
   User,
 } from '../domain/model.ts';
 import type { PrincipalRef } from '../domain/principals.ts';
+import type { AlertFilter, AlertMatch } from '../domain/alerts.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -146,6 +147,24 @@ export interface StoreReader {
   /** Invitations stored, all users (spec §8.1 guard: keep under 1,000,000). */
   countInvitations(): Promise<number>;
 
+  // ---- topic feeds and keyword alerts (spec §4.9; docs/decisions/0007)
+
+  /** One user's saved filters, oldest first; every user's when `userId` is undefined. */
+  listAlertFilters(userId?: string): Promise<AlertFilter[]>;
+  getAlertFilter(id: string): Promise<AlertFilter | undefined>;
+  /**
+   * A user's matches, newest first, with the message as stored now (undefined when it was removed
+   * or is not kept): all of them, or one filter's; ids below `before` when given.
+   */
+  listAlertMatches(
+    userId: string,
+    page: { filterId?: string; before?: number; limit: number },
+  ): Promise<(AlertMatch & { message: Message | undefined })[]>;
+  /** The id of the last alert the user has seen (0 before any). */
+  alertCursor(userId: string): Promise<number>;
+  /** Distinct messages matched after `afterId`, counted up to `cap`. */
+  countAlertsAfter(userId: string, afterId: number, cap: number): Promise<number>;
+
   // ---- compliance processing (spec §5.1; see compliance/processor.ts)
 
   /** The stored compliance parameters (spec §5.3), as strings; domain/compliance-config.ts parses them. */
@@ -235,6 +254,21 @@ export interface StoreWriter extends StoreReader {
    * the invitations it covers. Returns the cursor.
    */
   advanceInvitationCursor(userId: string, id: number): Promise<{ lastSeen: number; changed: boolean }>;
+
+  // ---- topic feeds and keyword alerts (spec §4.9; docs/decisions/0007)
+
+  insertAlertFilter(filter: AlertFilter): Promise<void>;
+  /** Replaces a filter's fields; false when there is no such filter of that user. */
+  updateAlertFilter(filter: AlertFilter): Promise<boolean>;
+  /** Deletes the filter and its matches; false when there is no such filter of that user. */
+  deleteAlertFilter(userId: string, id: string): Promise<boolean>;
+  /**
+   * Stores matches in one statement per 1,000 rows; rows whose filter or room no longer exists are
+   * skipped. Returns the stored rows with their ids.
+   */
+  insertAlertMatches(rows: readonly Omit<AlertMatch, 'id'>[]): Promise<AlertMatch[]>;
+  /** Moves the user's seen cursor forwards only, never past their newest alert. */
+  advanceAlertCursor(userId: string, id: number): Promise<{ lastSeen: number; changed: boolean }>;
 
   // ---- compliance processing (spec §5.1; see compliance/processor.ts)
 

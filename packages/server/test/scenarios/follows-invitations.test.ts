@@ -13,6 +13,7 @@ import {
   doCreateUser,
   doUpdateUser,
 } from '../../src/actions/directory.ts';
+import { doRemoveMessages } from '../../src/actions/removal.ts';
 import { doCreateRoom, doUpdateRoom } from '../../src/actions/rooms.ts';
 import type { Category } from '../../src/domain/model.ts';
 import { CLI, buildOrg, type Org } from '../support/org.ts';
@@ -351,6 +352,66 @@ describe('following and invitations', () => {
     await doUpdateRoom(ctx, CLI, moving.id, { disabled: false });
     assert.deepEqual(await invitedRooms('dave'), [moving.id]);
   });
+  test('after time offline, the next sign-in counts exactly on every connection: new invitations, new and removed messages', async () => {
+    await seeAll('carol');
+    const c1 = await connect('carol');
+    const c2 = await connect('carol');
+    const first = await doCreateRoom(t.server.ctx, CLI, {
+      name: 'proj-offline',
+      category: 'Projects',
+      members: ['alice', 'carol'],
+    });
+    for (const c of [c1, c2])
+      await c.waitFor((e) => e.type === 'invitation' && e.invitation.room === first.id);
+    assert.equal((await c1.request({ type: 'follow', room: first.id })).ok, true);
+    await c2.waitFor((e) => e.type === 'followed' && e.follow.room.id === first.id);
+    await c1.close();
+    await c2.close();
+
+    // While carol has no connection: four messages, one of them removed, and a second invitation.
+    for (const text of ['offline one', 'offline two', 'offline three', 'offline four'])
+      await post('alice', first.id, text);
+    const removed = await doRemoveMessages(
+      t.server.ctx,
+      CLI,
+      first.id,
+      { keywords: 'offline two', match: 'exact' },
+      { kind: 'remove' },
+    );
+    assert.deepEqual(removed.removed, [2]);
+    const second = await doCreateRoom(t.server.ctx, CLI, {
+      name: 'proj-offline-2',
+      category: 'Projects',
+      members: ['carol'],
+    });
+
+    const c3 = await connect('carol');
+    const c4 = await connect('carol');
+    for (const c of [c3, c4]) {
+      const h = hello(c);
+      const follow = h.follows.find((f) => f.room.id === first.id);
+      assert.ok(follow);
+      assert.equal(follow.lastReadSeq, 0);
+      assert.equal(follow.unread, 3, 'the removed message is not counted');
+      assert.equal(h.invitations.unseen, 2);
+    }
+    const listed = await c4.request({ type: 'invitations' });
+    assert.deepEqual(
+      listed.data.invitations.map((i: any) => i.room),
+      [first.id, second.id],
+    );
+    // Reading on one connection moves the other; the count skips the removed message.
+    const read = await c3.request({ type: 'read', room: first.id, seq: 1 });
+    assert.deepEqual(read.data, { room: first.id, lastReadSeq: 1, unread: 2 });
+    await c4.waitFor((e) => e.type === 'read' && e.room === first.id && e.unread === 2);
+    const last = listed.data.invitations.at(-1).id as number;
+    await c4.request({ type: 'seen', invitation: last });
+    await c3.waitFor((e) => e.type === 'seen' && e.lastSeen === last);
+    const c5 = await connect('carol');
+    assert.equal(hello(c5).invitations.unseen, 0);
+    assert.equal(hello(c5).follows.find((f) => f.room.id === first.id)?.unread, 2);
+  });
+
   test('directory changes invite those they newly give access: new users, group members, new administrators', async () => {
     const ctx = t.server.ctx;
     for (const u of ['carol', 'dave']) await seeAll(u);

@@ -15,6 +15,14 @@ import { doJoinRoom, doLeaveRoom, doPostMessage, doReadHistory } from '../../act
 import { doFollowRoom, doMarkRead, doUnfollowRoom } from '../../actions/follows.ts';
 import { doMarkInvitationsSeen } from '../../actions/invitations.ts';
 import { doSearch } from '../../actions/search.ts';
+import {
+  doDeleteFilter,
+  doMarkAlertsSeen,
+  doReadAlerts,
+  doSaveFilter,
+  listFilters,
+  unseenAlerts,
+} from '../../actions/alerts.ts';
 import { listFollows, listInvitations } from '../../queries/follows.ts';
 import { searchInputFromWire, searchResultToWire } from '../../search/wire.ts';
 import type { ServerParts } from '../parts.ts';
@@ -79,10 +87,12 @@ export class WsSession implements LiveConnection, OutboxTarget {
     let follows: WireFollow[] = [];
     let roomIds: string[] = [];
     let invitations = { unseen: 0, lastSeen: 0 };
+    let alerts = { unseen: 0, lastSeen: 0 };
     try {
       ({ follows, roomIds } = await listFollows(ctx.access, ctx.store.read, subject));
       const unseen = await listInvitations(ctx.access, ctx.store.read, subject);
       invitations = { unseen: unseen.invitations.length, lastSeen: unseen.lastSeen };
+      alerts = await unseenAlerts(ctx, subject.userId);
     } catch (error) {
       this.parts.onError(error);
     }
@@ -93,6 +103,7 @@ export class WsSession implements LiveConnection, OutboxTarget {
       server: { name: 'stoa', version: this.parts.version },
       follows,
       invitations,
+      alerts,
     });
     const early = this.early ?? [];
     this.early = undefined;
@@ -240,6 +251,26 @@ export class WsSession implements LiveConnection, OutboxTarget {
           this.reply(frame.id, searchResultToWire(result));
           return;
         }
+        case 'filters':
+          this.reply(frame.id, { filters: await listFilters(this.parts.ctx, this.actor) });
+          return;
+        case 'saveFilter': {
+          const { type: _t, id: _i, filter, ...input } = frame;
+          this.reply(frame.id, await doSaveFilter(this.parts.ctx, this.actor, input, filter));
+          return;
+        }
+        case 'deleteFilter':
+          await doDeleteFilter(this.parts.ctx, this.actor, frame.filter);
+          this.reply(frame.id, { filter: frame.filter });
+          return;
+        case 'alerts': {
+          const { type: _t, id: _i, ...page } = frame;
+          this.reply(frame.id, await doReadAlerts(this.parts.ctx, this.actor, page));
+          return;
+        }
+        case 'alertsSeen':
+          this.reply(frame.id, await doMarkAlertsSeen(this.parts.ctx, this.actor, frame.alert));
+          return;
       }
     } catch (error) {
       const e = errorOf(error, this.parts.onError);
