@@ -9,6 +9,7 @@ import { installErrorHandling } from './errors.ts';
 import { installValidation } from './validation.ts';
 import { collectOpenApi } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
+import { archiveRoutes } from './routes-archive.ts';
 import { commandRoutes } from './routes-commands.ts';
 import { fileRoutes } from './routes-files.ts';
 import { userRoutes } from './routes-user.ts';
@@ -37,6 +38,7 @@ export async function buildHttpApp(
     userRoutes(scope, parts);
     adminRoutes(scope, parts);
     commandRoutes(scope, parts);
+    archiveRoutes(scope, parts);
     fileRoutes(scope, parts);
     scope.get('/api/v1/ws', { websocket: true }, (socket, req) => {
       // Authenticate before anything else; a bad token gets one error and close code 4401.
