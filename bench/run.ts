@@ -15,6 +15,7 @@ import { room } from './scenarios/room.ts';
 
 const scenarios: Record<string, Scenario> = { post, deliver, room, join, all };
 scenarios.search = (await import('./scenarios/search.ts')).search;
+scenarios.export = (await import('./scenarios/export.ts')).exportScenario;
 
 function usage(): string {
   const list = Object.values(scenarios)

@@ -8,7 +8,8 @@
  * - import: `POST /api/v1/admin/archives` streams the body (at most `maxArchiveBytes`) into such a
  *   file and answers its name; the import command then reads it (`input.file`) and deletes it.
  *
- * Administrators only. Files left behind (a download never fetched) are removed after an hour.
+ * Administrators only. Files left behind (a download never fetched) are removed by the next export
+ * or upload an hour or more later.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
