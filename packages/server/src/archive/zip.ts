@@ -63,7 +63,14 @@ export class ArchiveWriter {
       }
     }
     this.zip.addReadStream(Readable.from(body(), { objectMode: false }), name, { mtime: this.mtime });
-    await Promise.race([consumed, this.written.then(() => fail('internal', 'archive closed early'))]);
+    // Done when the entry was consumed; failed if the output broke (or closed) before that.
+    await new Promise<void>((resolve, reject) => {
+      consumed.then(resolve, reject);
+      this.written.then(
+        () => reject(new Error('the archive output closed before the entry was written')),
+        reject,
+      );
+    });
     if (this.failure !== undefined)
       throw this.failure instanceof Error ? this.failure : new Error('writing the archive failed');
     this.entries.push(entry);

@@ -137,7 +137,11 @@ export function archiveRoutes(app: FastifyInstance, parts: ServerParts): void {
         },
       },
       async (req, reply) => {
-        await admin(req);
+        // Refused before the body was read: answer and close the connection.
+        await admin(req).catch((error: unknown) => {
+          void reply.header('connection', 'close');
+          throw error;
+        });
         const limit = parts.config.maxArchiveBytes;
         const length = Number(req.headers['content-length'] ?? NaN);
         if (Number.isFinite(length) && length > limit) {
