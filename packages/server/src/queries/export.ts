@@ -100,14 +100,19 @@ async function namesOf(read: StoreReader) {
   ]);
   const userNames = new Map(users.map((u) => [u.id, u.username]));
   const groupNames = new Map(groups.map((g) => [g.id, g.name]));
-  const principal = (ref: PrincipalRef): string => {
+  // A reference to a group deleted since (its entries in lists stay behind) means nothing: left out.
+  const principal = (ref: PrincipalRef): string | undefined => {
     const id = ref.slice(2);
-    if (ref.startsWith('u:')) return `user:${userNames.get(id) ?? id}`;
-    if (ref.startsWith('g:')) return `group:${groupNames.get(id) ?? id}`;
+    if (ref.startsWith('u:')) return userNames.has(id) ? `user:${userNames.get(id) ?? ''}` : undefined;
+    if (ref.startsWith('g:')) return groupNames.has(id) ? `group:${groupNames.get(id) ?? ''}` : undefined;
     return `domain:${id}`;
   };
   return {
-    principals: (refs: readonly PrincipalRef[]) => refs.map(principal).sort(),
+    principals: (refs: readonly PrincipalRef[]) =>
+      refs
+        .map(principal)
+        .filter((p): p is string => p !== undefined)
+        .sort(),
     user: (id: string) => userNames.get(id) ?? id,
     category: new Map(categories.map((c) => [c.id, c.name])),
     addin: new Map(addins.map((a) => [a.id, a.name])),

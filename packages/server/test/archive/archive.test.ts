@@ -102,6 +102,10 @@ describe('stoa export and import', { timeout: 600_000 }, () => {
         ['group', 'create', 'leads', '--members', 'group:staff,carol'],
       ].map(async (args) => ok(await a(...args))),
     );
+    // A deleted group leaves its entry in Ops's scope behind: the export leaves it out.
+    ok(await a('group', 'create', 'gone'));
+    ok(await a('category', 'set', 'Ops', '--add-allowed', 'group:gone'));
+    ok(await a('group', 'remove', 'gone'));
     ok(await a('room', 'create', 'ops-room', '--category', 'Ops', '--members', 'group:staff', '--disabled'));
     await seedMessages({
       dataDir: dirA,
@@ -163,6 +167,8 @@ describe('stoa export and import', { timeout: 600_000 }, () => {
           );
           assert.deepEqual(imported.messages, { added: LOBBY + STAGE, present: 0 });
           assert.equal(imported.rooms.created, 3);
+          const ops = (await recordsOf(first, 'categories.jsonl')).find((c) => c.name === 'Ops');
+          assert.deepEqual(ops.allowed, ['group:staff', 'user:carol']);
           // Passwords are not exported unless asked: the restored users cannot sign in yet.
           const users = await recordsOf(first, 'users.jsonl');
           assert.ok(users.every((u) => u.passwordHash === undefined));
