@@ -193,10 +193,12 @@ export interface RecordChecker {
   problem(value: unknown): string | undefined;
 }
 
+/** Compiled on first use: every `stoa` command loads this module, few of them read archives. */
 function checker(schema: TSchema): RecordChecker {
-  const compiled = Compile(schema);
+  let compiled: ReturnType<typeof Compile> | undefined;
   return {
     problem(value) {
+      compiled ??= Compile(schema);
       if (compiled.Check(value)) return undefined;
       const first = [...compiled.Errors(value)][0];
       return first ? `${first.instancePath || '/'} ${first.message}` : 'invalid record';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { Readable, type Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
@@ -18,6 +18,14 @@ import {
   type Manifest,
   type ManifestEntry,
 } from './format.ts';
+
+/** Where a dry run's archive goes: nowhere. */
+export const nullSink = (): Writable =>
+  new Writable({
+    write(_chunk, _enc, done) {
+      done();
+    },
+  });
 
 /** Writes an archive to `out`; `finish` adds the manifest and waits until everything is written. */
 export class ArchiveWriter {

@@ -7,9 +7,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AdminCommand, CommandEnv } from '../admin/command.ts';
+import { nullSink } from '../archive/zip.ts';
 import { fail, StoaError } from '../domain/errors.ts';
 
 export type Progress = (phase: string, done: number, total: number) => void;
@@ -40,13 +41,6 @@ export function progressOnStderr(tty: boolean): { report: Progress; end: () => v
   return { report, end };
 }
 
-const discard = () =>
-  new Writable({
-    write(_chunk, _enc, done) {
-      done();
-    },
-  });
-
 export interface LocalArchive {
   readonly env: Partial<CommandEnv>;
   /** After success: the file is put in place. */
@@ -76,7 +70,7 @@ export async function localArchive(
     return { env: { archiveIn: path }, done: nothing, abort: nothing };
   }
   if (command.archive !== 'out') return { env: {}, done: nothing, abort: nothing };
-  if (dryRun) return { env: { archiveOut: discard() }, done: nothing, abort: nothing };
+  if (dryRun) return { env: { archiveOut: nullSink() }, done: nothing, abort: nothing };
   const partial = `${path}.partial`;
   const out = createWriteStream(partial);
   await new Promise<void>((ok, ko) => out.once('open', () => ok()).once('error', ko)).catch((e: unknown) =>

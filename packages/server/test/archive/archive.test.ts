@@ -29,7 +29,7 @@ import { checksums, craft, fingerprint, lines, manifestOf, recordsOf } from './s
 const LEVELS = ['User', 'Category', 'RoomDirectory', 'Content', 'All'] as const;
 const T0 = Date.UTC(2026, 0, 1);
 
-describe('stoa export and import', { timeout: 600_000 }, () => {
+describe('stoa export and import', { timeout: 1_200_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'stoa-archive-'));
   const dirA = join(root, 'a');
   const at = (...parts: string[]) => join(root, ...parts);
@@ -420,7 +420,7 @@ describe('stoa export and import', { timeout: 600_000 }, () => {
   });
 });
 
-describe('stoa export and import against running servers (--url)', { timeout: 600_000 }, () => {
+describe('stoa export and import against running servers (--url)', { timeout: 1_200_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'stoa-archive-remote-'));
   const at = (...parts: string[]) => join(root, ...parts);
   let source: ServerProcess;

@@ -15,11 +15,12 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, Writable, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { AdminCommand, CommandEnv } from '../../admin/command.ts';
+import { nullSink } from '../../archive/zip.ts';
 import { fail } from '../../domain/errors.ts';
 import type { ServerParts } from '../parts.ts';
 import { userOf } from './auth.ts';
@@ -37,13 +38,6 @@ async function sweep(folder: string, now: number): Promise<void> {
     if (s && now - s.mtimeMs > STALE_MS) await rm(path, { force: true });
   }
 }
-
-const discard = () =>
-  new Writable({
-    write(_chunk, _enc, done) {
-      done();
-    },
-  });
 
 /**
  * The environment of an archive command run over HTTP: where an export writes, which uploaded
@@ -71,7 +65,7 @@ export async function archiveEnv(
     };
   }
   if (command.archive !== 'out') return { env: {}, settle: (result) => Promise.resolve(result) };
-  if (dryRun) return { env: { archiveOut: discard() }, settle: (result) => Promise.resolve(result) };
+  if (dryRun) return { env: { archiveOut: nullSink() }, settle: (result) => Promise.resolve(result) };
   await mkdir(folder, { recursive: true });
   await sweep(folder, Date.now());
   const name = `${randomBytes(16).toString('hex')}.zip`;
