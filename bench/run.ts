@@ -16,6 +16,7 @@ import { upload } from './scenarios/upload.ts';
 
 const scenarios: Record<string, Scenario> = { post, deliver, room, join, all, upload };
 scenarios.search = (await import('./scenarios/search.ts')).search;
+scenarios.export = (await import('./scenarios/export.ts')).exportScenario;
 
 function usage(): string {
   const list = Object.values(scenarios)

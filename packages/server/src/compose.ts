@@ -31,7 +31,8 @@ import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
 import type { Store } from './storage/types.ts';
 import type { ServerParts } from './transports/parts.ts';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.ts';
+import { VERSION } from './version.ts';
 /** The SQLite database of a data folder (with its -wal and -shm companions). */
 export const DATABASE_FILE = 'stoa.db';
 

@@ -4,6 +4,7 @@
  * calls actions, so every change is checked and audited with its actor. The option specs drive
  * command-line parsing, HTTP validation and `--help` alike.
  */
+import type { Writable } from 'node:stream';
 import type { ActionContext } from '../actions/context.ts';
 import type { Config } from '../config/config.ts';
 import type { Actor } from '../domain/model.ts';
@@ -12,6 +13,12 @@ import type { PlannedChange } from './dry-run.ts';
 /** Where a command runs: the configuration of the data folder or server it works on. */
 export interface CommandEnv {
   readonly config: Config;
+  /** `archive: 'out'` commands (export): where the archive is written. */
+  readonly archiveOut?: Writable;
+  /** `archive: 'in'` commands (import): the archive file to read. */
+  readonly archiveIn?: string;
+  /** Long commands report their progress here (the CLI shows it on stderr). */
+  readonly progress?: (phase: string, done: number, total: number) => void;
 }
 
 export type OptionType = 'string' | 'boolean' | 'int' | 'list' | 'listChange';
@@ -31,6 +38,13 @@ export interface AdminCommand {
   readonly options: Readonly<Record<string, OptionSpec>>;
   /** Changes state: supports --dry-run, refused on a data folder in use by a running server. */
   readonly mutates: boolean;
+  /** Whether this input changes state, when that depends on the input (export --disable). */
+  readonly mutatesWhen?: (input: Record<string, unknown>) => boolean;
+  /**
+   * Commands that stream an archive: `out` writes one (export), `in` reads one (import). Their
+   * `file` argument is the command line's file; remote mode uses the archive endpoints.
+   */
+  readonly archive?: 'out' | 'in';
   /** Columns for table output when the result has `rows`. */
   readonly columns?: readonly string[];
   run(ctx: ActionContext, actor: Actor, input: Record<string, unknown>, env: CommandEnv): Promise<unknown>;
@@ -45,6 +59,10 @@ export interface AdminCommand {
     env: CommandEnv,
   ): Promise<{ result: unknown; planned: PlannedChange[] }>;
 }
+
+/** Whether running the command with this input changes state. */
+export const changesState = (command: AdminCommand, input: Record<string, unknown>): boolean =>
+  command.mutatesWhen?.(input) ?? command.mutates;
 
 /** Input helpers: the command's spec has already checked types. */
 export const str = (input: Record<string, unknown>, key: string): string | undefined =>

@@ -1,5 +1,6 @@
 /** Every administrative command, by name. */
 import type { AdminCommand } from './command.ts';
+import { archiveCommands } from './commands/archive.ts';
 import { categoryCommands } from './commands/categories.ts';
 import { complianceCommands } from './commands/compliance.ts';
 import { contentCommands } from './commands/content.ts';
@@ -14,6 +15,7 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
   ...directoryCommands,
   ...miscCommands,
   ...complianceCommands,
+  ...archiveCommands,
 ];
 
 export const commandByName = new Map(ADMIN_COMMANDS.map((c) => [c.name, c]));

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { StoaError } from '../domain/errors.ts';
 import { ADMIN_COMMANDS, commandByName } from '../admin/registry.ts';
 import { runAdminCommand, type CommandOutcome } from '../admin/run.ts';
-import type { AdminCommand } from '../admin/command.ts';
+import { changesState, type AdminCommand } from '../admin/command.ts';
+import { downloadArchive, localArchive, progressOnStderr, uploadArchive, type Progress } from './archive.ts';
 import { buildCore, DATABASE_FILE, VERSION } from '../compose.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { runningServer } from './lock.ts';
@@ -26,6 +27,8 @@ Global options:
   --token TOKEN      an administrator's bearer token for --url (env STOA_TOKEN)
   --json             print JSON instead of tables
   --dry-run          show what a changing command would do, change nothing
+  --progress         show the progress of export and import on stderr also when it is
+                     not a terminal (never with --json)
   -h, --help         help (after a command: that command's help)
   --version          print the version
 
@@ -42,13 +45,14 @@ interface Globals {
   token?: string | undefined;
   json: boolean;
   dryRun: boolean;
+  progress: boolean;
   help: boolean;
   version: boolean;
   rest: string[];
 }
 
 function splitGlobals(argv: readonly string[]): Globals {
-  const g: Globals = { json: false, dryRun: false, help: false, version: false, rest: [] };
+  const g: Globals = { json: false, dryRun: false, progress: false, help: false, version: false, rest: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [flag, inline] =
@@ -66,6 +70,7 @@ function splitGlobals(argv: readonly string[]): Globals {
     else if (flag === '--token') g.token = value();
     else if (flag === '--json') g.json = true;
     else if (flag === '--dry-run') g.dryRun = true;
+    else if (flag === '--progress') g.progress = true;
     else if (flag === '-h' || flag === '--help') g.help = true;
     else if (flag === '--version') g.version = true;
     else g.rest.push(arg);
@@ -92,10 +97,14 @@ function findCommand(words: readonly string[]): { command: AdminCommand; rest: s
 async function runRemote(
   g: Globals,
   command: AdminCommand,
-  input: Record<string, unknown>,
+  given: Record<string, unknown>,
+  progress: Progress | undefined,
 ): Promise<CommandOutcome> {
   if (!g.token)
     throw new UsageError('--url needs --token (or STOA_TOKEN): create one with `stoa token create <admin>`');
+  const url = g.url ?? '';
+  // Import: the archive goes up first; the command then names the server's copy.
+  const input = command.archive === 'in' ? await uploadArchive(url, g.token, given, progress) : given;
   const res = await fetch(`${g.url ?? ''}/api/v1/admin/commands/${command.name.replace(/ /g, '.')}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${g.token}`, 'content-type': 'application/json' },
@@ -105,39 +114,50 @@ async function runRemote(
     error?: { code: StoaError['code']; message: string };
   };
   if (body.error) throw new StoaError(body.error.code, body.error.message);
-  return body;
+  if (command.archive === undefined) return body;
+  // Export: the server wrote the archive; fetch it. Either way, report the command line's file.
+  const { download, ...result } = body.result as { download?: string };
+  if (download !== undefined) await downloadArchive(url, g.token, download, given, progress);
+  return { ...body, result: { ...result, file: given.file } };
 }
 
 async function runLocal(
   g: Globals,
   command: AdminCommand,
   input: Record<string, unknown>,
+  progress: Progress | undefined,
 ): Promise<CommandOutcome> {
   const config = loadConfig(process.env, g.dataDir === undefined ? {} : { dataDir: g.dataDir });
   const live = runningServer(config.dataDir);
-  if (live && command.mutates && !g.dryRun) {
+  if (live && changesState(command, input) && !g.dryRun) {
     throw new StoaError(
       'conflict',
       `a server is running on ${config.dataDir} (${live}): use --url ${live} --token …`,
     );
   }
-  if (!command.mutates && !existsSync(join(config.dataDir, DATABASE_FILE))) {
+  if (!changesState(command, input) && !existsSync(join(config.dataDir, DATABASE_FILE))) {
     // A read-only command on a mistyped folder must not leave an empty database behind.
     throw new StoaError(
       'not_found',
       `no Stoa database in ${config.dataDir}: start the server there once, or pass --data-dir or --url`,
     );
   }
+  const archive = await localArchive(command, input, g.dryRun);
   const core = await buildCore(config);
   try {
-    return await runAdminCommand(
+    const outcome = await runAdminCommand(
       core.ctx,
       { kind: 'cli', osUser: userInfo().username },
       command,
       input,
-      { config },
+      { config, ...archive.env, ...(progress ? { progress } : {}) },
       g.dryRun,
     );
+    await archive.done();
+    return outcome;
+  } catch (error) {
+    await archive.abort();
+    throw error;
   } finally {
     await core.close();
   }
@@ -202,8 +222,21 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const input = parseCommandInput(found.command, found.rest);
-  const outcome = g.url ? await runRemote(g, found.command, input) : await runLocal(g, found.command, input);
-  print(g, found.command, outcome);
+  // Progress of long commands: on a terminal, or with --progress; never with --json.
+  const shown =
+    found.command.archive !== undefined && !g.json && (g.progress || process.stderr.isTTY)
+      ? progressOnStderr(process.stderr.isTTY)
+      : undefined;
+  try {
+    const outcome = g.url
+      ? await runRemote(g, found.command, input, shown?.report)
+      : await runLocal(g, found.command, input, shown?.report);
+    shown?.end();
+    print(g, found.command, outcome);
+  } catch (error) {
+    shown?.end();
+    throw error;
+  }
   return 0;
 }
 

@@ -15,6 +15,8 @@ export interface Config {
   readonly sqliteSynchronous: 'full' | 'normal';
   /** Largest HTTP request body, bytes. */
   readonly maxBodyBytes: number;
+  /** Largest archive an administrator may upload for `stoa import --url`, bytes. */
+  readonly maxArchiveBytes: number;
   /** Largest message (text + RTF + story title), bytes. */
   readonly maxMessageBytes: number;
   /** Largest WebSocket frame accepted at all; bigger frames close the connection (1009). */
@@ -34,6 +36,7 @@ export const DEFAULTS: Config = {
   port: 8080,
   sqliteSynchronous: 'full',
   maxBodyBytes: 1024 * 1024,
+  maxArchiveBytes: 4 * 1024 * 1024 * 1024,
   maxMessageBytes: 64 * 1024,
   maxFrameBytes: 1024 * 1024,
   sessionTtlMs: 30 * 24 * 3600 * 1000,
@@ -49,6 +52,7 @@ const ENV: Record<Key, string> = {
   port: 'STOA_PORT',
   sqliteSynchronous: 'STOA_SQLITE_SYNCHRONOUS',
   maxBodyBytes: 'STOA_MAX_BODY_BYTES',
+  maxArchiveBytes: 'STOA_MAX_ARCHIVE_BYTES',
   maxMessageBytes: 'STOA_MAX_MESSAGE_BYTES',
   maxFrameBytes: 'STOA_MAX_FRAME_BYTES',
   sessionTtlMs: 'STOA_SESSION_TTL_MS',
@@ -60,6 +64,7 @@ const ENV: Record<Key, string> = {
 const INT_BOUNDS: Partial<Record<Key, [number, number]>> = {
   port: [0, 65535],
   maxBodyBytes: [1024, 1024 * 1024 * 1024],
+  maxArchiveBytes: [1024, 1024 * 1024 * 1024 * 1024],
   maxMessageBytes: [16, 16 * 1024 * 1024],
   maxFrameBytes: [1024, 64 * 1024 * 1024],
   sessionTtlMs: [60_000, 366 * 24 * 3600 * 1000],

@@ -428,6 +428,7 @@ export class KyselyStoreOps implements StoreWriter {
     if (patch.addinId !== undefined) values.addin_id = patch.addinId;
     if (patch.disabled !== undefined) values.disabled = int(patch.disabled);
     if (patch.purgedAt !== undefined) values.purged_at = patch.purgedAt;
+    if (patch.lastSeq !== undefined) values.last_seq = patch.lastSeq;
     await this.db.updateTable('rooms').set(values).where('id', '=', id).execute();
   }
 

@@ -81,7 +81,12 @@ export type RoomPatch = Partial<
     Room,
     'name' | 'description' | 'categoryId' | 'privacy' | 'type' | 'invitations' | 'addinId' | 'disabled'
   >
-> & { readonly updatedAt: number; readonly purgedAt?: number };
+> & {
+  readonly updatedAt: number;
+  readonly purgedAt?: number;
+  /** Raises the last sequence number (import restores history with its own sequence numbers). */
+  readonly lastSeq?: number;
+};
 
 export type CategoryPatch = Partial<
   Pick<Category, 'name' | 'description' | 'invitations' | 'fileUpload' | 'chatHistory'>

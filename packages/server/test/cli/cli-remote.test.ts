@@ -489,6 +489,22 @@ describe('stoa against a running server (--url, --token)', { timeout: 600_000 },
     assert.equal(actions('compliance.config').length, 1);
   });
 
+  test('export and import over --url (the round trips and refusals are in test/archive)', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'stoa-cli-remote-archive-'));
+    try {
+      const file = join(dir2, 'all.zip');
+      const exported = json(await stoa('export', file, '--json'));
+      assert.equal(exported.level, 'All');
+      assert.equal(exported.file, file);
+      assert.equal(exported.download, undefined);
+      const dry = dryRunJson(await stoa('import', file, '--dry-run', '--json'), 'import');
+      assert.equal(dry.result.rooms.skipped, exported.rooms);
+      assert.equal(dry.result.messages.present, exported.messages);
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
   test('every command of `stoa --help` ran here', async () => {
     const help = await run(['--help']);
     const listed = helpCommands(ok(help));

@@ -10,6 +10,7 @@ import { installValidation } from './validation.ts';
 import { collectOpenApi } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { alertRoutes } from './routes-alerts.ts';
+import { archiveRoutes } from './routes-archive.ts';
 import { commandRoutes } from './routes-commands.ts';
 import { fileRoutes } from './routes-files.ts';
 import { userRoutes } from './routes-user.ts';
@@ -38,6 +39,7 @@ export async function buildHttpApp(
     userRoutes(scope, parts);
     adminRoutes(scope, parts);
     commandRoutes(scope, parts);
+    archiveRoutes(scope, parts);
     fileRoutes(scope, parts);
     alertRoutes(scope, parts);
     scope.get('/api/v1/ws', { websocket: true }, (socket, req) => {

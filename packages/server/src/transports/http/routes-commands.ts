@@ -12,6 +12,7 @@ import { runAdminCommand } from '../../admin/run.ts';
 import { fail } from '../../domain/errors.ts';
 import type { ServerParts } from '../parts.ts';
 import { userOf } from './auth.ts';
+import { archiveEnv } from './routes-archive.ts';
 
 const checkers = new Map(
   ADMIN_COMMANDS.map((c) => {
@@ -71,14 +72,24 @@ export function commandRoutes(app: FastifyInstance, parts: ServerParts): void {
           `${name}: ${first ? `${first.instancePath || '/'} ${first.message}` : 'invalid input'}`,
         );
       }
-      return runAdminCommand(
-        parts.ctx,
-        { kind: 'user', userId: s.userId },
-        command,
-        input,
-        { config: parts.config },
-        body.dryRun === true,
-      );
+      const dryRun = body.dryRun === true;
+      // Archive commands (export, import) read or write a file of the server's (routes-archive.ts).
+      const archive = await archiveEnv(parts, command, input, dryRun);
+      let outcome;
+      try {
+        outcome = await runAdminCommand(
+          parts.ctx,
+          { kind: 'user', userId: s.userId },
+          command,
+          input,
+          { config: parts.config, ...archive.env },
+          dryRun,
+        );
+      } catch (error) {
+        await archive.settle(undefined, false);
+        throw error;
+      }
+      return { ...outcome, result: await archive.settle(outcome.result, true) };
     },
   );
 }
