@@ -173,13 +173,26 @@ export async function doDeleteGroup(ctx: ActionContext, actor: Actor, groupId: s
   await requireAdmin(ctx, actor);
   await transact(ctx, async (tx, emit) => {
     if (!(await tx.getGroup(groupId))) fail('not_found', 'group not found');
-    // Leaving a denied group can open rooms to its users.
-    const before = await directoryBefore(tx, [groupRef(groupId)]);
+    const ref = groupRef(groupId);
+    // The store drops every entry naming the group; the rooms and categories that had one change.
+    const categories = (await tx.listCategories()).filter((c) =>
+      [c.allowed, c.denied, c.creators].some((list) => list.includes(ref)),
+    );
+    const rooms = (await tx.listRooms({ includeDisabled: true })).filter((r) =>
+      [r.members, r.managers, r.presenters].some((list) => list.includes(ref)),
+    );
     await tx.deleteGroup(groupId);
-    await tx.assignPolicy(groupRef(groupId), null);
-    await tx.recordAudit({ at: ctx.clock(), actor, action: 'group.delete', target: groupRef(groupId) });
-    await inviteAfterDirectoryChange(tx, emit, before, before.keys(), ctx.clock(), actor);
+    await tx.assignPolicy(ref, null);
+    await tx.recordAudit({
+      at: ctx.clock(),
+      actor,
+      action: 'group.delete',
+      target: ref,
+      details: { categories: categories.map((c) => c.name), rooms: rooms.map((r) => r.name) },
+    });
     emit({ kind: 'directory.changed' });
+    for (const c of categories) emit({ kind: 'category.changed', categoryId: c.id });
+    for (const r of rooms) emit({ kind: 'room.changed', roomId: r.id, access: true });
   });
 }
 

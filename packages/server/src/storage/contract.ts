@@ -219,5 +219,26 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await store.close();
       }
     });
+
+    void test('a deleted group leaves no entry behind in category lists or room roles', async () => {
+      const store = await fresh();
+      try {
+        await store.write(async (tx) => {
+          await tx.insertGroup({ id: 'staff', name: 'Staff', description: '', createdAt: now });
+          await tx.addGroupMembers('staff', ['u:alice']);
+          await tx.setCategoryList(category.id, 'allowed', ['d:example.com', 'g:staff']);
+          await tx.setCategoryList(category.id, 'creator', ['g:staff']);
+          await tx.setRoomRole('room-1', 'manager', ['u:alice', 'g:staff']);
+        });
+        await store.write((tx) => tx.deleteGroup('staff'));
+        const c = await store.read.getCategory(category.id);
+        assert.deepEqual([c?.allowed, c?.denied, c?.creators], [['d:example.com'], ['u:mallory'], []]);
+        const r = await store.read.getRoom('room-1');
+        assert.deepEqual([r?.members, r?.managers], [['u:alice'], ['u:alice']]);
+        assert.deepEqual(await store.read.groupEdges(), []);
+      } finally {
+        await store.close();
+      }
+    });
   });
 }

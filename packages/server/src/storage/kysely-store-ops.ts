@@ -158,6 +158,9 @@ export class KyselyStoreOps implements StoreWriter {
   }
 
   async deleteGroup(id: string): Promise<void> {
+    // A deleted group names nobody: it leaves no entry behind in scopes, creators or room roles.
+    await this.db.deleteFrom('category_principals').where('principal', '=', `g:${id}`).execute();
+    await this.db.deleteFrom('room_roles').where('principal', '=', `g:${id}`).execute();
     await this.db.deleteFrom('group_members').where('member', '=', `g:${id}`).execute();
     await this.db.deleteFrom('group_members').where('group_id', '=', id).execute();
     await this.db.deleteFrom('groups').where('id', '=', id).execute();

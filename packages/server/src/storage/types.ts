@@ -188,6 +188,7 @@ export interface StoreWriter extends StoreReader {
   setPasswordHash(id: string, hash: string): Promise<void>;
 
   insertGroup(group: Group): Promise<void>;
+  /** Deletes the group, its memberships, and every entry naming it in categories and room roles. */
   deleteGroup(id: string): Promise<void>;
   addGroupMembers(groupId: string, members: readonly PrincipalRef[]): Promise<void>;
   removeGroupMembers(groupId: string, members: readonly PrincipalRef[]): Promise<void>;
