@@ -10,13 +10,13 @@
  *   outbox-raw     also build the WebSocket frame once and write it straight to each TCP socket
  *   flush-<n>ms    flush the outboxes <n> ms after the first queued event instead of next turn
  *   no-search      no history-search indexing at all (messages are still queued for it)
- *   search-worker  the search indexer's background drain in a worker thread (search-drain-worker.ts)
+ *
+ * (`search-worker`, the search drain in a worker thread, became the server's own indexer:
+ * packages/server/src/search/sqlite/search-indexer-worker.ts, docs/decisions/0008.)
  */
 import BetterSqlite3 from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import { Worker } from 'node:worker_threads';
 import { Outbox, type OutboxTarget } from '../packages/server/src/live/outbox.ts';
-import { openSqliteSearch } from '../packages/server/src/search/sqlite/sqlite-search.ts';
 import type { SearchIndex } from '../packages/server/src/search/types.ts';
 import { SqliteStoreOps } from '../packages/server/src/storage/sqlite/sqlite-store-ops.ts';
 import { WsSession } from '../packages/server/src/transports/ws/session.ts';
@@ -28,7 +28,6 @@ export const EXPERIMENTS = [
   'outbox-raw',
   'flush-<n>ms',
   'no-search',
-  'search-worker',
 ];
 
 /** A search index that never indexes (experiment `no-search`). */
@@ -37,30 +36,6 @@ export const noSearch: SearchIndex = {
   catchUp: () => Promise.resolve(),
   close: () => Promise.resolve(),
 };
-
-/**
- * The real SQLite search index without its event-loop drain timer; a worker thread drains the
- * queue instead (experiment `search-worker`).
- */
-export async function searchInWorker(file: string): Promise<SearchIndex> {
-  const search = await openSqliteSearch({ file });
-  clearInterval((search as unknown as { timer: NodeJS.Timeout }).timer);
-  // Worker threads do not inherit tsx's loader: register it in the thread, then load the TS file.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./search-drain-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: { file } });
-  return {
-    search: (r) => search.search(r),
-    catchUp: () => search.catchUp(),
-    close: async () => {
-      const done = new Promise((resolve) => worker.once('exit', resolve));
-      worker.postMessage('stop');
-      await done;
-      await search.close();
-    },
-  };
-}
 
 function seqSelect(): void {
   const prepared = new WeakMap<
@@ -144,7 +119,7 @@ export function applyExperiments(names: readonly string[]): void {
     else if (name === 'outbox-buffer') outbox(false);
     else if (name === 'outbox-raw') outbox(true);
     else if (flush) flushDelay(Number(flush[1]));
-    else if (name === 'no-search' || name === 'search-worker')
+    else if (name === 'no-search')
       continue; // wired in server-process.ts
     else throw new Error(`unknown experiment ${name}; known: ${EXPERIMENTS.join(', ')}`);
   }

@@ -50,17 +50,24 @@ export async function doJoinRoom(
     }
   }
   const at = ctx.clock();
-  await transact(ctx, async (tx) => {
-    await tx.recordCompliance({
-      kind: 'JOIN',
-      at,
-      roomId,
-      userId: subject.userId,
-      messageSeq: null,
-      content: '',
-    });
-    await recordBackchat(tx, at, roomId, subject.userId, history);
-  });
+  // Records of a read, committed with deferred durability: they survive a crash of the process
+  // before the history is sent, and a power loss once the next full commit or the store's WAL
+  // sync ran (at most DEFERRED_SYNC_MS later). Messages are never deferred (docs/decisions/0009).
+  await transact(
+    ctx,
+    async (tx) => {
+      await tx.recordCompliance({
+        kind: 'JOIN',
+        at,
+        roomId,
+        userId: subject.userId,
+        messageSeq: null,
+        content: '',
+      });
+      await recordBackchat(tx, at, roomId, subject.userId, history);
+    },
+    { durability: 'deferred' },
+  );
   return { access, history, more };
 }
 
