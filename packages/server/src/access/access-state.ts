@@ -33,7 +33,7 @@ interface Directory {
 }
 
 export class AccessState {
-  private generation = 0;
+  private gen = 0;
   private directory: Promise<Directory> | undefined;
   private settingsCache: Promise<Settings> | undefined;
   private readonly subjects = new Map<string, UserSubject>();
@@ -41,16 +41,21 @@ export class AccessState {
 
   constructor(private readonly read: StoreReader) {}
 
+  /** Incremented by every invalidation: anything derived under an older value may be stale. */
+  get generation(): number {
+    return this.gen;
+  }
+
   /** Users, groups or policies changed: every subject must be recomputed. */
   invalidateDirectory(): void {
-    this.generation++;
+    this.gen++;
     this.directory = undefined;
     this.subjects.clear();
   }
 
   /** A room changed (or all rooms of a category, when `roomId` is omitted). */
   invalidateRooms(roomId?: string): void {
-    this.generation++;
+    this.gen++;
     if (roomId === undefined) this.rooms.clear();
     else this.rooms.delete(roomId);
   }
@@ -63,7 +68,7 @@ export class AccessState {
   }
 
   invalidateSettings(): void {
-    this.generation++;
+    this.gen++;
     this.settingsCache = undefined;
   }
 
@@ -117,11 +122,21 @@ export class AccessState {
     return out;
   }
 
+  /** The cached subject of a user, if any (no loading): the posting fast path. */
+  cachedSubject(userId: string): UserSubject | undefined {
+    return this.subjects.get(userId);
+  }
+
+  /** The cached view of a room, if any (no loading): the posting fast path. */
+  cachedRoom(roomId: string): RoomView | undefined {
+    return this.rooms.get(roomId);
+  }
+
   /** The subject for a user id, or undefined when the user does not exist or is disabled. */
   async subject(userId: string): Promise<UserSubject | undefined> {
     const cached = this.subjects.get(userId);
     if (cached) return cached;
-    const gen = this.generation;
+    const gen = this.gen;
     const [user, dir] = await Promise.all([this.read.getUser(userId), this.loadDirectory()]);
     if (!user || user.disabled) return undefined;
     const parentsOf = (r: PrincipalRef) => dir.parents.get(r) ?? [];
@@ -134,7 +149,7 @@ export class AccessState {
       policyId: policy.policyId,
       affiliations: affiliationsOf(user.id, domainOfAddress(user.sipUri), parentsOf),
     };
-    if (gen === this.generation) this.subjects.set(userId, subject);
+    if (gen === this.gen) this.subjects.set(userId, subject);
     return subject;
   }
 
@@ -142,14 +157,14 @@ export class AccessState {
   async room(roomId: string): Promise<RoomView | undefined> {
     const cached = this.rooms.get(roomId);
     if (cached) return cached;
-    const gen = this.generation;
+    const gen = this.gen;
     const room = await this.read.getRoom(roomId);
     if (!room) return undefined;
     const category = await this.read.getCategory(room.categoryId);
     if (!category) return undefined;
     const addin = room.addinId === null ? null : ((await this.read.getAddin(room.addinId)) ?? null);
     const view = { room, category, addin };
-    if (gen === this.generation) this.rooms.set(roomId, view);
+    if (gen === this.gen) this.rooms.set(roomId, view);
     return view;
   }
 

@@ -29,9 +29,10 @@ export interface SqliteStoreOptions {
   /** `full` (default) syncs every commit to disk: acknowledged means durable even on power loss. */
   readonly synchronous?: 'full' | 'normal';
   /**
-   * WAL size (pages) at which the writer checkpoints by itself. The server's search indexer
-   * checkpoints in its worker thread long before (search/sqlite/search-indexer.ts); this is the
-   * safety net if it does not run. Default 1,000 (SQLite's own default).
+   * WAL size (pages) at which the writer checkpoints by itself, inside a commit, on the event
+   * loop. The server's search indexer checkpoints in its worker thread at a quarter of the
+   * default (search/sqlite/search-indexer-worker.ts), so this is the safety net for when it does
+   * not run (the command line, another search adapter). Default 4,000 (16 MB).
    */
   readonly autocheckpointPages?: number;
 }
@@ -63,7 +64,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   await migrateToLatest(writerKysely as Kysely<unknown>, 'sqlite');
   // From now on a locked database is retried asynchronously (flush), never waited for in place.
   writerDb.pragma('busy_timeout = 0');
-  writerDb.pragma(`wal_autocheckpoint = ${options.autocheckpointPages ?? 1000}`);
+  writerDb.pragma(`wal_autocheckpoint = ${options.autocheckpointPages ?? 4000}`);
   const full = options.synchronous !== 'normal';
   const tx = {
     begin: writerDb.prepare('BEGIN IMMEDIATE'),
