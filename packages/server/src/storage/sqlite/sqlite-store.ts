@@ -78,6 +78,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 
   const readerDb = new BetterSqlite3(options.file, { readonly: true });
   readerDb.pragma('busy_timeout = 5000');
+  // Joins read the tail of any room: keep the hot pages of large histories in the reader's cache
+  // (64 MB instead of SQLite's 2 MB) rather than read them again from the operating system.
+  readerDb.pragma('cache_size = -65536');
   const readerKysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: readerDb }) });
 
   const writer = new SqliteStoreOps(writerKysely, writerDb);
