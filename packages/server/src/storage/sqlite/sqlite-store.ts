@@ -174,9 +174,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         tx.syncFull.run();
         unsynced = true;
         syncTimer ??= setTimeout(() => void syncWal(), DEFERRED_SYNC_MS);
-      } else if (full) {
+      } else if (full && unsynced) {
         // This commit synced the WAL, and with it every deferred commit before it.
         unsynced = false;
+        clearTimeout(syncTimer);
+        syncTimer = undefined;
       }
     } catch (error) {
       busySince = 0;
