@@ -14,13 +14,22 @@
  * inside it — a deleted one is no longer queued (its trigger dequeued it) and is skipped; a
  * changed one is indexed from its current row. Nothing is dequeued without being indexed in the
  * same transaction, so a crash only delays indexing.
+ *
+ * FTS5 merges its segments incrementally inside some of these transactions ('automerge'); such
+ * a transaction can hold the lock for tens of milliseconds (up to ~100 ms seen on the shared
+ * development machine), delaying the next group commit by as much — never blocking the event loop.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { gramTokens, idCode, monthCode, substringBody, wordsBody } from '../text.ts';
 
 /** Aim for write transactions holding the lock about this long, ms. */
-export const TARGET_HOLD_MS = 4;
-const MIN_CHUNK = 16;
+export const TARGET_HOLD_MS = 8;
+/**
+ * Fewer messages per transaction cost much more CPU each (FTS5 writes a segment per commit and
+ * merges them later): ~110 µs per message at 16, ~50–70 at 64, ~50 at 256, ~45 at 1,000
+ * (bench/tools/search-indexer-chunks.ts).
+ */
+const MIN_CHUNK = 64;
 const MAX_CHUNK = 2000;
 
 interface MessageRow {
