@@ -38,6 +38,8 @@ export class AccessState {
   private settingsCache: Promise<Settings> | undefined;
   private readonly subjects = new Map<string, UserSubject>();
   private readonly rooms = new Map<string, RoomView>();
+  /** The highest sequence number posted per room since start (after commit). */
+  private readonly lastSeqs = new Map<string, number>();
 
   constructor(private readonly read: StoreReader) {}
 
@@ -60,11 +62,22 @@ export class AccessState {
     else this.rooms.delete(roomId);
   }
 
-  /** A message was posted: keep the cached room's last sequence number current. */
+  /**
+   * A message was posted: remember the room's last sequence number (O(1), once per post); `room()`
+   * brings the cached view up to date when it is next asked for. The posting path
+   * (`cachedRoom`) needs no sequence number, and keeps the same view object from post to post.
+   */
   noteMessage(roomId: string, seq: number): void {
-    const view = this.rooms.get(roomId);
-    if (view && view.room.lastSeq < seq)
-      this.rooms.set(roomId, { ...view, room: { ...view.room, lastSeq: seq } });
+    if ((this.lastSeqs.get(roomId) ?? 0) < seq) this.lastSeqs.set(roomId, seq);
+  }
+
+  /** The cached view with the last noted sequence number (a new object only when it moved). */
+  private current(roomId: string, view: RoomView): RoomView {
+    const seq = this.lastSeqs.get(roomId);
+    if (seq === undefined || seq <= view.room.lastSeq) return view;
+    const fresh = { ...view, room: { ...view.room, lastSeq: seq } };
+    if (this.rooms.get(roomId) === view) this.rooms.set(roomId, fresh);
+    return fresh;
   }
 
   invalidateSettings(): void {
@@ -127,7 +140,10 @@ export class AccessState {
     return this.subjects.get(userId);
   }
 
-  /** The cached view of a room, if any (no loading): the posting fast path. */
+  /**
+   * The cached view of a room, if any (no loading): the posting fast path. Its `lastSeq` may lag
+   * behind messages posted since; everything else is current.
+   */
   cachedRoom(roomId: string): RoomView | undefined {
     return this.rooms.get(roomId);
   }
@@ -156,7 +172,7 @@ export class AccessState {
   /** A room with its category, straight from committed storage through the cache. */
   async room(roomId: string): Promise<RoomView | undefined> {
     const cached = this.rooms.get(roomId);
-    if (cached) return cached;
+    if (cached) return this.current(roomId, cached);
     const gen = this.gen;
     const room = await this.read.getRoom(roomId);
     if (!room) return undefined;
@@ -165,7 +181,7 @@ export class AccessState {
     const addin = room.addinId === null ? null : ((await this.read.getAddin(room.addinId)) ?? null);
     const view = { room, category, addin };
     if (gen === this.gen) this.rooms.set(roomId, view);
-    return view;
+    return this.current(roomId, view);
   }
 
   /** Every room (disabled included) with its category; not cached, for directory queries. */
