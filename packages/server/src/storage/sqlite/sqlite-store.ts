@@ -12,8 +12,8 @@
  * A batch made only of `durability: 'deferred'` writes (records of reads: a join's JOIN and
  * BACKCHAT) commits with `synchronous=NORMAL`: in WAL mode that commit survives a crash of the
  * process at once (it is in the operating system's page cache), and it is on disk once the next
- * full commit synced the WAL (which holds it, frames being sequential) or, at the latest,
- * `DEFERRED_SYNC_MS` later, when the store syncs the WAL file itself (docs/decisions/0009).
+ * full commit that writes synced the WAL (which holds it, frames being sequential) or, at the
+ * latest, `DEFERRED_SYNC_MS` later, when the store syncs the WAL file itself (docs/decisions/0009).
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { closeSync, fdatasync, openSync } from 'node:fs';
@@ -94,7 +94,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   let busySince = 0;
   let busyTimer: NodeJS.Timeout | undefined;
 
-  // Deferred commits: the WAL is synced by the next full commit or by this timer.
+  // Deferred commits: the WAL is synced by the next full commit that writes, and by this timer.
   let unsynced = false;
   let syncTimer: NodeJS.Timeout | undefined;
   let syncing: Promise<void> | undefined;
@@ -173,12 +173,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       if (deferred) {
         tx.syncFull.run();
         unsynced = true;
+        // Synced even if a full commit comes first: one that wrote nothing (a duplicate post, a
+        // rolled-back job) does not sync the WAL, and this costs one fdatasync off the event loop.
         syncTimer ??= setTimeout(() => void syncWal(), DEFERRED_SYNC_MS);
-      } else if (full && unsynced) {
-        // This commit synced the WAL, and with it every deferred commit before it.
-        unsynced = false;
-        clearTimeout(syncTimer);
-        syncTimer = undefined;
       }
     } catch (error) {
       busySince = 0;
