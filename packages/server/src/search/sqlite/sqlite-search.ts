@@ -179,6 +179,9 @@ export class SqliteSearch implements SearchIndex {
   private nextDrain = 0;
   private closed = false;
   private exited: Promise<void> = Promise.resolve();
+  /** Rejects if the first worker fails before answering anything (e.g. it cannot load). */
+  readonly started: Promise<void>;
+  private settleStart: { ok: () => void; fail: (error: unknown) => void } | undefined;
 
   constructor(private readonly options: SqliteSearchOptions) {
     this.reader = new BetterSqlite3(options.file, { readonly: true });
@@ -193,6 +196,8 @@ export class SqliteSearch implements SearchIndex {
       `SELECT (SELECT sum(last_seq) FROM rooms WHERE id IN (SELECT value FROM json_each(?))) AS rooms,
               (SELECT sum(last_seq) FROM rooms) AS "all"`,
     );
+    this.started = new Promise((ok, fail) => (this.settleStart = { ok, fail }));
+    this.started.catch(() => undefined);
     this.startWorker();
   }
 
@@ -206,6 +211,8 @@ export class SqliteSearch implements SearchIndex {
     const worker = startTsWorker(new URL('./search-indexer-worker.ts', import.meta.url), data);
     this.worker = worker;
     worker.on('message', (m: FromIndexer) => {
+      this.settleStart?.ok();
+      this.settleStart = undefined;
       if (m.type === 'drained') {
         this.drains.get(m.id)?.(m.ok);
         this.drains.delete(m.id);
@@ -213,7 +220,11 @@ export class SqliteSearch implements SearchIndex {
         this.options.onError?.(Object.assign(new Error(`search indexer: ${m.message}`), { stack: m.stack }));
       }
     });
-    worker.on('error', (error) => this.options.onError?.(error));
+    worker.on('error', (error) => {
+      this.settleStart?.fail(error);
+      this.settleStart = undefined;
+      this.options.onError?.(error);
+    });
     this.exited = new Promise((resolve) =>
       worker.once('exit', () => {
         if (this.worker === worker) this.worker = undefined;
@@ -302,6 +313,11 @@ export class SqliteSearch implements SearchIndex {
 /** Opens the search index of a store's database file and indexes whatever is queued. */
 export async function openSqliteSearch(options: SqliteSearchOptions): Promise<SqliteSearch> {
   const search = new SqliteSearch(options);
-  await search.catchUp();
+  try {
+    await Promise.race([search.catchUp(), search.started.then(() => search.catchUp())]);
+  } catch (error) {
+    await search.close();
+    throw error;
+  }
   return search;
 }
