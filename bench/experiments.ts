@@ -3,33 +3,23 @@
  * server process only, to measure the effect of a proposed fix before anyone changes the server.
  * They reach into private fields on purpose; none of this is used by the default runs.
  *
- *   seq-select     nextSeq as UPDATE … then SELECT instead of UPDATE … RETURNING
  *   no-savepoint   group commit without a SAVEPOINT per job (as if savepoints were only used to
  *                  retry a batch after a failure; no job fails in these benchmarks)
  *   outbox-buffer  encode each outgoing frame to a Buffer once, not once per socket
  *   outbox-raw     also build the WebSocket frame once and write it straight to each TCP socket
  *   flush-<n>ms    flush the outboxes <n> ms after the first queued event instead of next turn
  *   no-search      no history-search indexing at all (messages are still queued for it)
- *   search-worker  the search indexer's background drain in a worker thread (search-drain-worker.ts)
+ *
+ * (`search-worker`, the search drain in a worker thread, became the server's own indexer:
+ * packages/server/src/search/sqlite/search-indexer-worker.ts, docs/decisions/0008; `seq-select`,
+ * nextSeq as UPDATE then SELECT, became the store's own.)
  */
 import BetterSqlite3 from 'better-sqlite3';
-import type { Statement } from 'better-sqlite3';
-import { Worker } from 'node:worker_threads';
 import { Outbox, type OutboxTarget } from '../packages/server/src/live/outbox.ts';
-import { openSqliteSearch } from '../packages/server/src/search/sqlite/sqlite-search.ts';
 import type { SearchIndex } from '../packages/server/src/search/types.ts';
-import { SqliteStoreOps } from '../packages/server/src/storage/sqlite/sqlite-store-ops.ts';
 import { WsSession } from '../packages/server/src/transports/ws/session.ts';
 
-export const EXPERIMENTS = [
-  'seq-select',
-  'no-savepoint',
-  'outbox-buffer',
-  'outbox-raw',
-  'flush-<n>ms',
-  'no-search',
-  'search-worker',
-];
+export const EXPERIMENTS = ['no-savepoint', 'outbox-buffer', 'outbox-raw', 'flush-<n>ms', 'no-search'];
 
 /** A search index that never indexes (experiment `no-search`). */
 export const noSearch: SearchIndex = {
@@ -37,50 +27,6 @@ export const noSearch: SearchIndex = {
   catchUp: () => Promise.resolve(),
   close: () => Promise.resolve(),
 };
-
-/**
- * The real SQLite search index without its event-loop drain timer; a worker thread drains the
- * queue instead (experiment `search-worker`).
- */
-export async function searchInWorker(file: string): Promise<SearchIndex> {
-  const search = await openSqliteSearch({ file });
-  clearInterval((search as unknown as { timer: NodeJS.Timeout }).timer);
-  // Worker threads do not inherit tsx's loader: register it in the thread, then load the TS file.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./search-drain-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: { file } });
-  return {
-    search: (r) => search.search(r),
-    catchUp: () => search.catchUp(),
-    close: async () => {
-      const done = new Promise((resolve) => worker.once('exit', resolve));
-      worker.postMessage('stop');
-      await done;
-      await search.close();
-    },
-  };
-}
-
-function seqSelect(): void {
-  const prepared = new WeakMap<
-    object,
-    { up: Statement<[string]>; sel: Statement<[string], { last_seq: number }> }
-  >();
-  SqliteStoreOps.prototype.nextSeq = function (this: any, roomId: string): Promise<number> {
-    let s = prepared.get(this);
-    if (!s) {
-      const db = this.stmts.nextSeq.database as BetterSqlite3.Database;
-      s = {
-        up: db.prepare('UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?'),
-        sel: db.prepare('SELECT last_seq FROM rooms WHERE id = ?'),
-      };
-      prepared.set(this, s);
-    }
-    if (s.up.run(roomId).changes === 0) return Promise.reject(new Error(`room ${roomId} vanished`));
-    return Promise.resolve(s.sel.get(roomId)?.last_seq ?? 0);
-  };
-}
 
 function noSavepoint(): void {
   const proto = BetterSqlite3.prototype as { exec: (this: BetterSqlite3.Database, sql: string) => unknown };
@@ -139,12 +85,11 @@ function flushDelay(ms: number): void {
 export function applyExperiments(names: readonly string[]): void {
   for (const name of names) {
     const flush = /^flush-(\d+)ms$/.exec(name);
-    if (name === 'seq-select') seqSelect();
-    else if (name === 'no-savepoint') noSavepoint();
+    if (name === 'no-savepoint') noSavepoint();
     else if (name === 'outbox-buffer') outbox(false);
     else if (name === 'outbox-raw') outbox(true);
     else if (flush) flushDelay(Number(flush[1]));
-    else if (name === 'no-search' || name === 'search-worker')
+    else if (name === 'no-search')
       continue; // wired in server-process.ts
     else throw new Error(`unknown experiment ${name}; known: ${EXPERIMENTS.join(', ')}`);
   }

@@ -8,7 +8,7 @@
  * IPC out: {type:'ready', ...} · {type:'cpu', ...} · {type:'prof'} · {type:'stopped'} · {type:'error', message}
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -22,8 +22,7 @@ import { doCreateToken } from '../packages/server/src/actions/sessions.ts';
 import { buildServer, type StoaServer } from '../packages/server/src/compose.ts';
 import { DEFAULTS } from '../packages/server/src/config/config.ts';
 import type { Actor } from '../packages/server/src/domain/model.ts';
-import { openSqliteStore } from '../packages/server/src/storage/sqlite/sqlite-store.ts';
-import { applyExperiments, noSearch, searchInWorker } from './experiments.ts';
+import { applyExperiments, noSearch } from './experiments.ts';
 
 export interface ServerSpec {
   readonly dataDir: string;
@@ -182,16 +181,7 @@ async function setup(spec: ServerSpec): Promise<void> {
   const started = performance.now();
   const experiments = spec.experiments ?? [];
   applyExperiments(experiments);
-  const file = join(spec.dataDir, 'stoa.db');
-  if (experiments.includes('search-worker') && !existsSync(file)) {
-    // The search index needs the schema before the server exists: migrate once.
-    await (await openSqliteStore({ file })).close();
-  }
-  const search = experiments.includes('no-search')
-    ? noSearch
-    : experiments.includes('search-worker')
-      ? await searchInWorker(file)
-      : undefined;
+  const search = experiments.includes('no-search') ? noSearch : undefined;
   server = await buildServer(
     {
       ...DEFAULTS,

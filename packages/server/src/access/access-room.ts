@@ -22,8 +22,42 @@ export async function accessRoom(
 ): Promise<RoomAccess> {
   const view = await state.room(roomId);
   if (!view) notFound('room');
-  const rights = roomRights(subject, rulesOf(view));
+  return accessView(state, subject, view, need);
+}
+
+/** `accessRoom` on a view already at hand (the cached one: `state.cachedRoom`). */
+export function accessView(
+  state: AccessState,
+  subject: UserSubject,
+  view: RoomView,
+  need: keyof RoomRights,
+): RoomAccess {
+  const rights = rightsOf(state, subject, view);
   if (!rights.see) notFound('room');
   if (!rights[need]) fail('forbidden', `not allowed to ${need} in this room`);
   return { ...view, rights };
+}
+
+/**
+ * Rights of a subject in a room, remembered while nothing that decides access changed: an entry
+ * is used only under the access state's generation it was computed in (every invalidation of
+ * rooms, categories, users, groups, policies increments it), and only entries computed from the
+ * cached subject and the cached room are kept. A posted message changes no rule.
+ */
+const rightsCache = new WeakMap<UserSubject, Map<string, { generation: number; rights: RoomRights }>>();
+
+function rightsOf(state: AccessState, subject: UserSubject, view: RoomView): RoomRights {
+  const roomId = view.room.id;
+  let perRoom = rightsCache.get(subject);
+  const hit = perRoom?.get(roomId);
+  if (hit && hit.generation === state.generation) return hit.rights;
+  const rights = roomRights(subject, rulesOf(view));
+  if (state.cachedSubject(subject.userId) === subject && state.cachedRoom(roomId) === view) {
+    if (!perRoom) {
+      perRoom = new Map();
+      rightsCache.set(subject, perRoom);
+    }
+    perRoom.set(roomId, { generation: state.generation, rights });
+  }
+  return rights;
 }

@@ -33,37 +33,55 @@ interface Directory {
 }
 
 export class AccessState {
-  private generation = 0;
+  private gen = 0;
   private directory: Promise<Directory> | undefined;
   private settingsCache: Promise<Settings> | undefined;
   private readonly subjects = new Map<string, UserSubject>();
   private readonly rooms = new Map<string, RoomView>();
+  /** The highest sequence number posted per room since start (after commit). */
+  private readonly lastSeqs = new Map<string, number>();
 
   constructor(private readonly read: StoreReader) {}
 
+  /** Incremented by every invalidation: anything derived under an older value may be stale. */
+  get generation(): number {
+    return this.gen;
+  }
+
   /** Users, groups or policies changed: every subject must be recomputed. */
   invalidateDirectory(): void {
-    this.generation++;
+    this.gen++;
     this.directory = undefined;
     this.subjects.clear();
   }
 
   /** A room changed (or all rooms of a category, when `roomId` is omitted). */
   invalidateRooms(roomId?: string): void {
-    this.generation++;
+    this.gen++;
     if (roomId === undefined) this.rooms.clear();
     else this.rooms.delete(roomId);
   }
 
-  /** A message was posted: keep the cached room's last sequence number current. */
+  /**
+   * A message was posted: remember the room's last sequence number (O(1), once per post); `room()`
+   * brings the cached view up to date when it is next asked for. The posting path
+   * (`cachedRoom`) needs no sequence number, and keeps the same view object from post to post.
+   */
   noteMessage(roomId: string, seq: number): void {
-    const view = this.rooms.get(roomId);
-    if (view && view.room.lastSeq < seq)
-      this.rooms.set(roomId, { ...view, room: { ...view.room, lastSeq: seq } });
+    if ((this.lastSeqs.get(roomId) ?? 0) < seq) this.lastSeqs.set(roomId, seq);
+  }
+
+  /** The cached view with the last noted sequence number (a new object only when it moved). */
+  private current(roomId: string, view: RoomView): RoomView {
+    const seq = this.lastSeqs.get(roomId);
+    if (seq === undefined || seq <= view.room.lastSeq) return view;
+    const fresh = { ...view, room: { ...view.room, lastSeq: seq } };
+    if (this.rooms.get(roomId) === view) this.rooms.set(roomId, fresh);
+    return fresh;
   }
 
   invalidateSettings(): void {
-    this.generation++;
+    this.gen++;
     this.settingsCache = undefined;
   }
 
@@ -117,11 +135,24 @@ export class AccessState {
     return out;
   }
 
+  /** The cached subject of a user, if any (no loading): the posting fast path. */
+  cachedSubject(userId: string): UserSubject | undefined {
+    return this.subjects.get(userId);
+  }
+
+  /**
+   * The cached view of a room, if any (no loading): the posting fast path. Its `lastSeq` may lag
+   * behind messages posted since; everything else is current.
+   */
+  cachedRoom(roomId: string): RoomView | undefined {
+    return this.rooms.get(roomId);
+  }
+
   /** The subject for a user id, or undefined when the user does not exist or is disabled. */
   async subject(userId: string): Promise<UserSubject | undefined> {
     const cached = this.subjects.get(userId);
     if (cached) return cached;
-    const gen = this.generation;
+    const gen = this.gen;
     const [user, dir] = await Promise.all([this.read.getUser(userId), this.loadDirectory()]);
     if (!user || user.disabled) return undefined;
     const parentsOf = (r: PrincipalRef) => dir.parents.get(r) ?? [];
@@ -134,23 +165,23 @@ export class AccessState {
       policyId: policy.policyId,
       affiliations: affiliationsOf(user.id, domainOfAddress(user.sipUri), parentsOf),
     };
-    if (gen === this.generation) this.subjects.set(userId, subject);
+    if (gen === this.gen) this.subjects.set(userId, subject);
     return subject;
   }
 
   /** A room with its category, straight from committed storage through the cache. */
   async room(roomId: string): Promise<RoomView | undefined> {
     const cached = this.rooms.get(roomId);
-    if (cached) return cached;
-    const gen = this.generation;
+    if (cached) return this.current(roomId, cached);
+    const gen = this.gen;
     const room = await this.read.getRoom(roomId);
     if (!room) return undefined;
     const category = await this.read.getCategory(room.categoryId);
     if (!category) return undefined;
     const addin = room.addinId === null ? null : ((await this.read.getAddin(room.addinId)) ?? null);
     const view = { room, category, addin };
-    if (gen === this.generation) this.rooms.set(roomId, view);
-    return view;
+    if (gen === this.gen) this.rooms.set(roomId, view);
+    return this.current(roomId, view);
   }
 
   /** Every room (disabled included) with its category; not cached, for directory queries. */

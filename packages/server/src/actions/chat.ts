@@ -2,7 +2,7 @@
  * Chat (spec §4.3–§4.6): join with recent history, post, leave, read history. Each records its
  * compliance event (JOIN, CHAT, PART, BACKCHAT) in the same transaction as its effect.
  */
-import { accessRoom, type RoomAccess } from '../access/access-room.ts';
+import { accessRoom, accessView, type RoomAccess } from '../access/access-room.ts';
 import { notFound } from '../domain/errors.ts';
 import type { Actor, Message } from '../domain/model.ts';
 import { prepareMessage, type MessageInput } from '../domain/messages.ts';
@@ -50,17 +50,24 @@ export async function doJoinRoom(
     }
   }
   const at = ctx.clock();
-  await transact(ctx, async (tx) => {
-    await tx.recordCompliance({
-      kind: 'JOIN',
-      at,
-      roomId,
-      userId: subject.userId,
-      messageSeq: null,
-      content: '',
-    });
-    await recordBackchat(tx, at, roomId, subject.userId, history);
-  });
+  // Records of a read, committed with deferred durability: they survive a crash of the process
+  // before the history is sent, and a power loss once the next full commit or the store's WAL
+  // sync ran (at most DEFERRED_SYNC_MS later). Messages are never deferred (docs/decisions/0009).
+  await transact(
+    ctx,
+    async (tx) => {
+      await tx.recordCompliance({
+        kind: 'JOIN',
+        at,
+        roomId,
+        userId: subject.userId,
+        messageSeq: null,
+        content: '',
+      });
+      await recordBackchat(tx, at, roomId, subject.userId, history);
+    },
+    { durability: 'deferred' },
+  );
   return { access, history, more };
 }
 
@@ -119,8 +126,14 @@ export async function doPostMessage(
   roomId: string,
   input: MessageInput,
 ): Promise<PostResult> {
-  const subject = await userSubject(ctx, actor);
-  const access = await accessRoom(ctx.access, subject, roomId, 'post');
+  // The hot path: subject, room and rights straight from the access cache when it holds them.
+  const subject =
+    (actor.kind === 'user' ? ctx.access.cachedSubject(actor.userId) : undefined) ??
+    (await userSubject(ctx, actor));
+  const view = ctx.access.cachedRoom(roomId);
+  const access = view
+    ? accessView(ctx.access, subject, view, 'post')
+    : await accessRoom(ctx.access, subject, roomId, 'post');
   const prepared = prepareMessage(input, { maxTextBytes: ctx.limits.maxMessageBytes });
   const kept = access.category.chatHistory;
   const at = ctx.clock();

@@ -8,7 +8,7 @@ import type { Bus, BusEvent } from '../bus/types.ts';
 import { fail } from '../domain/errors.ts';
 import type { Actor } from '../domain/model.ts';
 import type { BlobStore } from '../blobs/types.ts';
-import type { Store, StoreWriter } from '../storage/types.ts';
+import type { Store, StoreWriter, WriteOptions } from '../storage/types.ts';
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -40,12 +40,13 @@ export interface ActionContext {
 export async function transact<T>(
   ctx: ActionContext,
   work: (tx: StoreWriter, emit: (event: BusEvent) => void) => Promise<T>,
+  options?: WriteOptions,
 ): Promise<T> {
   const events: BusEvent[] = [];
   const result = await ctx.store.write((tx) => {
     events.length = 0;
     return work(tx, (e) => events.push(e));
-  });
+  }, options);
   for (const event of events) ctx.bus.publish(event);
   return result;
 }

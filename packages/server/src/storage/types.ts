@@ -287,10 +287,22 @@ export interface StoreWriter extends StoreReader {
   deleteComplianceRange(firstId: number, lastId: number): Promise<number>;
 }
 
+export interface WriteOptions {
+  /**
+   * `full` (default): the promise settles once the commit is durable (on disk with the SQLite
+   * default `synchronous=full`). `deferred`: for records of reads only (the JOIN and BACKCHAT
+   * compliance records of a join), never for messages or changes: the promise settles once the
+   * commit survives a crash of the process; it survives a power loss once a later full commit or
+   * the store's background sync ran, within `DEFERRED_SYNC_MS` (docs/decisions/0009). An adapter
+   * without such a mode treats it as `full`.
+   */
+  readonly durability?: 'full' | 'deferred';
+}
+
 export interface Store {
   readonly dialect: Dialect;
   readonly read: StoreReader;
-  write<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  write<T>(work: (tx: StoreWriter) => Promise<T>, options?: WriteOptions): Promise<T>;
   close(): Promise<void>;
 }
 

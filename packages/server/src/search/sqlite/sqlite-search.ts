@@ -2,11 +2,13 @@
  * The SQLite search adapter: FTS5 indexes maintained from a queue (migration 0003-search.ts).
  *
  * Indexing. Triggers queue new and changed kept messages in `search_queue` inside the writing
- * transaction (and remove deleted or changed ones from the indexes at once). This adapter indexes
- * the queue in batches on its own connection: every `drainIntervalMs`, and always before it
- * answers a query, so a query sees every message committed before it started. Batches matter:
- * FTS5 flushes its buffer at every savepoint, and the store runs each write in a savepoint, so
- * indexing one message at a time inside the posting transaction costs several times more.
+ * transaction (and remove deleted or changed ones from the indexes at once). A worker thread
+ * (search-indexer-worker.ts, search-indexer.ts) indexes the queue in short batches on its own
+ * connection, off the event loop: every `drainIntervalMs`, continuously while there is a backlog,
+ * and always before this adapter answers a query, so a query sees every message committed before
+ * it started. Batches matter: FTS5 flushes its buffer at every savepoint, and the store runs each
+ * write in a savepoint, so indexing one message at a time inside the posting transaction costs
+ * several times more.
  *
  * Querying. One SQL statement per query (one consistent snapshot), newest first by message id,
  * driven by an FTS index and streaming until the page is full (`compileSearch`). Rooms are
@@ -19,8 +21,11 @@ import { fail } from '../../domain/errors.ts';
 import type { Message } from '../../domain/model.ts';
 import { toMessage } from '../../storage/rows.ts';
 import type { MessagesTable } from '../../storage/schema.ts';
-import { gramTokens, idCode, monthCode, monthCodes, substringBody, wordsBody } from '../text.ts';
+import { idCode, monthCodes, substringBody } from '../text.ts';
 import type { SearchIndex, SearchPage, SearchRequest } from '../types.ts';
+import type { Worker } from 'node:worker_threads';
+import type { FromIndexer, IndexerWorkerData, ToIndexer } from './search-indexer-worker.ts';
+import { startTsWorker } from './start-worker.ts';
 
 export interface SqliteSearchOptions {
   /** The store's database file (the indexes live in it, next to the messages). */
@@ -43,23 +48,12 @@ export const ROOM_TOKEN_MAX = 512;
 export const SPARSE_SHARE = 0.1;
 /** Date ranges of at most this many calendar months are restricted with month tokens. */
 export const MONTH_TOKEN_LIMIT = 24;
-/** Messages indexed per transaction: big enough to amortise FTS5's flush, short enough to pause little. */
-const CHUNK = 1000;
-/** A query indexes at most this many queued messages itself; a bigger backlog is left to the background. */
-const QUERY_DRAIN_LIMIT = 20 * CHUNK;
-/** How long a query waits for another connection's write transaction before answering anyway. */
+/** How long a query waits for the indexer to catch up before answering from what is indexed. */
 const BUSY_WAIT_MS = 2000;
+/** The indexer checkpoints the WAL once it is larger than this (the store's writer waits longer). */
+const CHECKPOINT_BYTES = 4 * 1024 * 1024;
 
 type MessageRow = Selectable<MessagesTable>;
-interface QueuedRow {
-  id: number;
-  kept: number | null;
-  created_at: number | null;
-  text: string | null;
-  story_title: string | null;
-  room_id: string | null;
-  author_id: string | null;
-}
 
 /** Whole message rows, whatever columns later migrations add. */
 const MESSAGE_COLUMNS = 'm.*';
@@ -178,17 +172,16 @@ export function containsAll(text: string, storyTitle: string | null, needles: re
 
 export class SqliteSearch implements SearchIndex {
   private readonly reader: Database;
-  private readonly writer: Database;
   private readonly statements = new Map<string, Statement<unknown[], MessageRow>>();
-  private readonly hasQueued: Statement<[], { one: number }>;
-  private readonly queued: Statement<[number], QueuedRow>;
-  private readonly insertWords: Statement<[number, string, string, string, string, string]>;
-  private readonly insertGrams: Statement<[number, string, string, string, string]>;
   private readonly roomShare: Statement<[string], { rooms: number | null; all: number | null }>;
-  private readonly dequeue: Statement<[number]>;
-  private readonly timer: NodeJS.Timeout;
-  private draining = false;
+  private worker: Worker | undefined;
+  private readonly drains = new Map<number, (ok: boolean) => void>();
+  private nextDrain = 0;
   private closed = false;
+  private exited: Promise<void> = Promise.resolve();
+  /** Rejects if the first worker fails before answering anything (e.g. it cannot load). */
+  readonly started: Promise<void>;
+  private settleStart: { ok: () => void; fail: (error: unknown) => void } | undefined;
 
   constructor(private readonly options: SqliteSearchOptions) {
     this.reader = new BetterSqlite3(options.file, { readonly: true });
@@ -199,118 +192,87 @@ export class SqliteSearch implements SearchIndex {
       if (parsed.json !== json) parsed = { json, needles: JSON.parse(json) as string[] };
       return containsAll(text, typeof title === 'string' ? title : null, parsed.needles) ? 1 : 0;
     });
-    this.writer = new BetterSqlite3(options.file);
-    // Never wait for the store's writer: a busy database is retried later, not blocked on.
-    this.writer.pragma('busy_timeout = 0');
-    // Losing the last index batch in a power cut is harmless: the queue rolls back with it.
-    this.writer.pragma('synchronous = NORMAL');
-    this.hasQueued = this.reader.prepare('SELECT 1 AS one FROM search_queue LIMIT 1');
-    this.queued = this.writer.prepare(
-      `SELECT q.id, m.kept, m.created_at, m.text, m.story_title, m.room_id, m.author_id
-         FROM search_queue q LEFT JOIN messages m ON m.id = q.id ORDER BY q.id LIMIT ?`,
-    );
-    this.insertWords = this.writer.prepare(
-      'INSERT INTO search_words (rowid, body, grams, room, author, month) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    this.insertGrams = this.writer.prepare(
-      'INSERT INTO search_grams (rowid, body, room, author, month) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.dequeue = this.writer.prepare('DELETE FROM search_queue WHERE id <= ?');
     this.roomShare = this.reader.prepare(
       `SELECT (SELECT sum(last_seq) FROM rooms WHERE id IN (SELECT value FROM json_each(?))) AS rooms,
               (SELECT sum(last_seq) FROM rooms) AS "all"`,
     );
-    this.timer = setInterval(() => this.drainInBackground(), options.drainIntervalMs ?? 200);
-    this.timer.unref();
+    this.started = new Promise((ok, fail) => (this.settleStart = { ok, fail }));
+    this.started.catch(() => undefined);
+    this.startWorker();
   }
 
-  /** Indexes up to `CHUNK` queued messages in one transaction; returns how many were queued. */
-  private drainChunk(): number {
-    this.writer.exec('BEGIN IMMEDIATE');
-    try {
-      const rows = this.queued.all(CHUNK);
-      for (const r of rows) {
-        if (r.kept !== 1 || r.text === null || r.room_id === null || r.author_id === null) continue;
-        const month = monthCode(r.created_at ?? 0);
-        const body = wordsBody(r.text, r.story_title);
-        const room = idCode(r.room_id);
-        const author = idCode(r.author_id);
-        this.insertWords.run(r.id, body, gramTokens(body), room, author, month);
-        this.insertGrams.run(r.id, substringBody(r.text, r.story_title), room, author, month);
+  /** The indexer thread (search-indexer-worker.ts); restarted after a second if it dies. */
+  private startWorker(): void {
+    const data: IndexerWorkerData = {
+      file: this.options.file,
+      drainIntervalMs: this.options.drainIntervalMs ?? 200,
+      checkpointBytes: CHECKPOINT_BYTES,
+    };
+    const worker = startTsWorker(new URL('./search-indexer-worker.ts', import.meta.url), data);
+    this.worker = worker;
+    worker.on('message', (m: FromIndexer) => {
+      this.settleStart?.ok();
+      this.settleStart = undefined;
+      if (m.type === 'drained') {
+        this.drains.get(m.id)?.(m.ok);
+        this.drains.delete(m.id);
+      } else {
+        this.options.onError?.(Object.assign(new Error(`search indexer: ${m.message}`), { stack: m.stack }));
       }
-      const last = rows[rows.length - 1];
-      if (last) this.dequeue.run(last.id);
-      this.writer.exec('COMMIT');
-      return rows.length;
-    } catch (error) {
-      if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
-      throw error;
-    }
-  }
-
-  private queueEmpty(): boolean {
-    return this.hasQueued.get() === undefined;
-  }
-
-  /** Drains up to `limit` queued messages now; false if another connection held the write lock. */
-  private drainNow(limit: number): boolean {
-    if (this.draining) return false;
-    this.draining = true;
-    try {
-      for (let done = 0; done < limit && !this.queueEmpty(); done += CHUNK) {
-        if (this.drainChunk() < CHUNK) break;
-      }
-      return true;
-    } catch (error) {
-      if (isBusy(error)) return false;
-      throw error;
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  private drainInBackground(): void {
-    if (this.closed || this.draining || this.queueEmpty()) return;
-    try {
-      this.draining = true;
-      const n = this.drainChunk();
-      this.draining = false;
-      // A backlog is worked off in chunks, letting the event loop breathe in between.
-      if (n === CHUNK) setImmediate(() => this.drainInBackground());
-    } catch (error) {
-      this.draining = false;
-      if (!isBusy(error)) this.options.onError?.(error);
-    }
+    });
+    worker.on('error', (error) => {
+      this.settleStart?.fail(error);
+      this.settleStart = undefined;
+      this.options.onError?.(error);
+    });
+    this.exited = new Promise((resolve) =>
+      worker.once('exit', () => {
+        if (this.worker === worker) this.worker = undefined;
+        resolve();
+        if (this.closed) return;
+        // Died unexpectedly (reported through 'error'): the queue is durable, start again and
+        // repeat the drain requests that were waiting.
+        setTimeout(() => {
+          if (this.closed) return;
+          this.startWorker();
+          for (const id of this.drains.keys())
+            this.worker?.postMessage({ type: 'drain', id } satisfies ToIndexer);
+        }, 1000).unref();
+      }),
+    );
   }
 
   /**
-   * Indexes what is queued (up to `limit`). While another connection holds the write lock (the
-   * store in a long transaction, another process), waits up to `waitMs`, then gives up: the
-   * caller answers from what is indexed, at most that much behind.
+   * Asks the indexer to index everything queued now and waits for it, at most `waitMs`: past
+   * that (the database locked by a long transaction, a large backlog) the caller answers from
+   * what is indexed.
    */
-  private async drainSoon(limit: number, waitMs: number): Promise<void> {
-    const deadline = Date.now() + waitMs;
-    try {
-      while (!this.closed && !this.queueEmpty() && !this.drainNow(limit)) {
-        if (Date.now() > deadline) return;
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    } catch (error) {
-      // Indexing failed (disk full, I/O error): report it, and answer from what is indexed
-      // rather than turn an indexing problem into a search outage.
-      this.options.onError?.(error);
-    }
+  private drainSoon(waitMs: number): Promise<void> {
+    const id = ++this.nextDrain;
+    return new Promise<void>((resolve) => {
+      let timeout: NodeJS.Timeout | undefined;
+      this.drains.set(id, () => {
+        if (timeout) clearTimeout(timeout);
+        resolve();
+      });
+      if (Number.isFinite(waitMs))
+        timeout = setTimeout(() => {
+          this.drains.delete(id);
+          resolve();
+        }, waitMs);
+      this.worker?.postMessage({ type: 'drain', id } satisfies ToIndexer);
+    });
   }
 
   /** Indexes everything queued (start-up, tests), waiting for the database as long as it takes. */
   async catchUp(): Promise<void> {
-    await this.drainSoon(Infinity, Infinity);
+    if (!this.closed) await this.drainSoon(Infinity);
   }
 
   async search(r: SearchRequest): Promise<SearchPage> {
     this.ensureOpen();
     if (r.rooms.length === 0) return { messages: [], next: null };
-    await this.drainSoon(QUERY_DRAIN_LIMIT, BUSY_WAIT_MS);
+    await this.drainSoon(BUSY_WAIT_MS);
     this.ensureOpen();
     const { sql, params } = compileSearch(r, this.useRoomTokens(r.rooms));
     let statement = this.statements.get(sql);
@@ -337,24 +299,25 @@ export class SqliteSearch implements SearchIndex {
     if (this.closed) fail('unavailable', 'history search is shutting down');
   }
 
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
+    for (const done of this.drains.values()) done(false);
+    this.drains.clear();
+    this.worker?.postMessage({ type: 'stop' } satisfies ToIndexer);
+    await this.exited;
     this.reader.close();
-    this.writer.close();
-    return Promise.resolve();
   }
-}
-
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
 }
 
 /** Opens the search index of a store's database file and indexes whatever is queued. */
 export async function openSqliteSearch(options: SqliteSearchOptions): Promise<SqliteSearch> {
   const search = new SqliteSearch(options);
-  await search.catchUp();
+  try {
+    await Promise.race([search.catchUp(), search.started.then(() => search.catchUp())]);
+  } catch (error) {
+    await search.close();
+    throw error;
+  }
   return search;
 }

@@ -1,0 +1,136 @@
+/**
+ * The search indexer's thread (started by sqlite-search.ts): its own SQLite connection drains
+ * `search_queue` into the FTS5 indexes (search-indexer.ts) every `drainIntervalMs`, continuously
+ * while there is a backlog, and at once when the main thread asks (`drain`, before a query).
+ * It also checkpoints the WAL, so that the server's writer does not have to do it on the event
+ * loop. Runs off the event loop: the only cost to the server is the write lock, held a few
+ * milliseconds at a time.
+ *
+ * Messages in:  {type:'drain', id} · {type:'stop'}
+ * Messages out: {type:'drained', id, ok} · {type:'error', message}
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { SearchIndexer } from './search-indexer.ts';
+
+export interface IndexerWorkerData {
+  readonly file: string;
+  readonly drainIntervalMs: number;
+  /** Checkpoint the WAL when it is larger than this, bytes. */
+  readonly checkpointBytes: number;
+}
+
+export type ToIndexer = { type: 'drain'; id: number } | { type: 'stop' };
+export type FromIndexer =
+  { type: 'drained'; id: number; ok: boolean } | { type: 'error'; message: string; stack?: string };
+
+const data = workerData as IndexerWorkerData;
+const port = parentPort;
+if (!port) throw new Error('search-indexer-worker runs as a worker thread');
+
+const db = new BetterSqlite3(data.file);
+// Waiting in place is fine here (not the event loop), but only briefly: then retry.
+db.pragma('busy_timeout = 20');
+// Losing the last index batch in a power cut is harmless: the queue rolls back with it.
+db.pragma('synchronous = NORMAL');
+const indexer = new SearchIndexer(db);
+
+/** Drain requests: answered once every queue entry up to `upTo` is handled. */
+let waiting: { id: number; upTo: number }[] = [];
+let stopping = false;
+let timer: NodeJS.Timeout | undefined;
+let immediate: NodeJS.Immediate | undefined;
+
+const post = (m: FromIndexer) => port.postMessage(m);
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED');
+}
+
+function answer(ok: boolean): void {
+  if (waiting.length === 0) return;
+  const still: typeof waiting = [];
+  for (const w of waiting) {
+    if (!ok || indexer.doneUpTo(w.upTo)) post({ type: 'drained', id: w.id, ok });
+    else still.push(w);
+  }
+  waiting = still;
+}
+
+function walBytes(): number {
+  try {
+    return statSync(`${data.file}-wal`).size;
+  } catch {
+    return 0;
+  }
+}
+
+function next(ms: number): void {
+  if (timer) clearTimeout(timer);
+  if (immediate) clearImmediate(immediate);
+  timer = undefined;
+  immediate = undefined;
+  if (ms === 0) immediate = setImmediate(tick);
+  else timer = setTimeout(tick, ms);
+}
+
+function tick(): void {
+  timer = undefined;
+  immediate = undefined;
+  if (stopping) return;
+  let handled = 0;
+  try {
+    handled = indexer.drainChunk().handled;
+  } catch (error) {
+    if (isBusy(error)) {
+      next(1);
+      return;
+    }
+    // Indexing failed (disk full, I/O error): report it; queries answer from what is indexed.
+    post({
+      type: 'error',
+      message: error instanceof Error ? error.message : String(error),
+      ...(error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}),
+    });
+    answer(false);
+    next(data.drainIntervalMs);
+    return;
+  }
+  answer(true);
+  if (handled > 0) {
+    next(0);
+    return;
+  }
+  // Idle: keep the WAL short off the event loop (a passive checkpoint never blocks writers).
+  if (walBytes() > data.checkpointBytes) {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+    }
+  }
+  next(data.drainIntervalMs);
+}
+
+port.on('message', (m: ToIndexer) => {
+  if (m.type === 'stop') {
+    stopping = true;
+    if (timer) clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+    answer(false);
+    db.close();
+    port.close();
+    return;
+  }
+  const upTo = indexer.lastQueued();
+  if (upTo === null) {
+    post({ type: 'drained', id: m.id, ok: true });
+    return;
+  }
+  waiting.push({ id: m.id, upTo });
+  if (!immediate) next(0);
+});
+
+next(0);
