@@ -1,6 +1,7 @@
 /** Bearer authentication for HTTP and the WebSocket upgrade. */
 import type { FastifyRequest } from 'fastify';
 import type { UserSubject } from '../../access/access-state.ts';
+import type { Actor } from '../../domain/model.ts';
 import { authenticate } from '../../access/authenticate.ts';
 import type { ServerParts } from '../parts.ts';
 
@@ -14,4 +15,12 @@ export function tokenOf(request: FastifyRequest): string | undefined {
 
 export function userOf(parts: ServerParts, request: FastifyRequest): Promise<UserSubject> {
   return authenticate(parts.ctx.store.read, parts.ctx.access, tokenOf(request), parts.clock());
+}
+
+/** The signed-in user as the actor of an action. */
+export const userActor = (userId: string): Actor => ({ kind: 'user', userId });
+
+/** Authenticates the request and returns its user as an actor (for routes that need nothing else). */
+export async function actorOf(parts: ServerParts, request: FastifyRequest): Promise<Actor> {
+  return userActor((await userOf(parts, request)).userId);
 }

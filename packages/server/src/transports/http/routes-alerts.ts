@@ -10,11 +10,9 @@ import {
   getFilter,
   listFilters,
 } from '../../actions/alerts.ts';
-import type { Actor } from '../../domain/model.ts';
 import type { ServerParts } from '../parts.ts';
-import { userOf } from './auth.ts';
+import { actorOf } from './auth.ts';
 
-const asActor = (userId: string): Actor => ({ kind: 'user', userId });
 const FilterBody = Type.Object(FilterFields, { additionalProperties: false });
 const FilterParams = Type.Object({ filter: Type.String({ minLength: 1, maxLength: 64 }) });
 const FeedQuery = Type.Object(AlertPageFields, { additionalProperties: false });
@@ -26,8 +24,8 @@ export function alertRoutes(app: FastifyInstance, parts: ServerParts): void {
   const { ctx } = parts;
 
   app.get('/api/v1/filters', { schema: { summary: 'Your saved filters', tags: ['alerts'] } }, async (req) => {
-    const s = await userOf(parts, req);
-    return { filters: await listFilters(ctx, asActor(s.userId)) };
+    const actor = await actorOf(parts, req);
+    return { filters: await listFilters(ctx, actor) };
   });
 
   app.post(
@@ -40,8 +38,8 @@ export function alertRoutes(app: FastifyInstance, parts: ServerParts): void {
       },
     },
     async (req) => {
-      const s = await userOf(parts, req);
-      return doSaveFilter(ctx, asActor(s.userId), req.body as Static<typeof FilterBody>);
+      const actor = await actorOf(parts, req);
+      return doSaveFilter(ctx, actor, req.body as Static<typeof FilterBody>);
     },
   );
 
@@ -49,9 +47,9 @@ export function alertRoutes(app: FastifyInstance, parts: ServerParts): void {
     '/api/v1/filters/:filter',
     { schema: { summary: 'One saved filter', tags: ['alerts'], params: FilterParams } },
     async (req) => {
-      const s = await userOf(parts, req);
+      const actor = await actorOf(parts, req);
       const { filter } = req.params as Static<typeof FilterParams>;
-      return getFilter(ctx, asActor(s.userId), filter);
+      return getFilter(ctx, actor, filter);
     },
   );
 
@@ -66,9 +64,9 @@ export function alertRoutes(app: FastifyInstance, parts: ServerParts): void {
       },
     },
     async (req) => {
-      const s = await userOf(parts, req);
+      const actor = await actorOf(parts, req);
       const { filter } = req.params as Static<typeof FilterParams>;
-      return doSaveFilter(ctx, asActor(s.userId), req.body as Static<typeof FilterBody>, filter);
+      return doSaveFilter(ctx, actor, req.body as Static<typeof FilterBody>, filter);
     },
   );
 
@@ -76,9 +74,9 @@ export function alertRoutes(app: FastifyInstance, parts: ServerParts): void {
     '/api/v1/filters/:filter',
     { schema: { summary: 'Delete a filter and its matches', tags: ['alerts'], params: FilterParams } },
     async (req) => {
-      const s = await userOf(parts, req);
+      const actor = await actorOf(parts, req);
       const { filter } = req.params as Static<typeof FilterParams>;
-      await doDeleteFilter(ctx, asActor(s.userId), filter);
+      await doDeleteFilter(ctx, actor, filter);
       return { ok: true };
     },
   );
@@ -94,10 +92,10 @@ export function alertRoutes(app: FastifyInstance, parts: ServerParts): void {
       },
     },
     async (req) => {
-      const s = await userOf(parts, req);
+      const actor = await actorOf(parts, req);
       const { filter } = req.params as Static<typeof FilterParams>;
       const q = req.query as Static<typeof FilterFeedQuery>;
-      return doReadAlerts(ctx, asActor(s.userId), { ...q, filter });
+      return doReadAlerts(ctx, actor, { ...q, filter });
     },
   );
 
@@ -111,8 +109,8 @@ export function alertRoutes(app: FastifyInstance, parts: ServerParts): void {
       },
     },
     async (req) => {
-      const s = await userOf(parts, req);
-      return doReadAlerts(ctx, asActor(s.userId), req.query as Static<typeof FeedQuery>);
+      const actor = await actorOf(parts, req);
+      return doReadAlerts(ctx, actor, req.query as Static<typeof FeedQuery>);
     },
   );
 
@@ -126,9 +124,9 @@ export function alertRoutes(app: FastifyInstance, parts: ServerParts): void {
       },
     },
     async (req) => {
-      const s = await userOf(parts, req);
+      const actor = await actorOf(parts, req);
       const { id } = req.body as Static<typeof SeenBody>;
-      return doMarkAlertsSeen(ctx, asActor(s.userId), id);
+      return doMarkAlertsSeen(ctx, actor, id);
     },
   );
 }

@@ -11,15 +11,13 @@ import { doMarkInvitationsSeen } from '../../actions/invitations.ts';
 import { doSearch } from '../../actions/search.ts';
 import { getFollow, listFollows, listInvitations } from '../../queries/follows.ts';
 import { resolvePrincipal } from '../../actions/principals.ts';
-import type { Actor } from '../../domain/model.ts';
 import { listVisibleRooms } from '../../queries/directory.ts';
 import { messageToWire, roomToWire } from '../../live/wire.ts';
 import { searchInputFromWire, searchResultToWire } from '../../search/wire.ts';
 import type { ServerParts } from '../parts.ts';
-import { tokenOf, userOf } from './auth.ts';
+import { tokenOf, userActor as asActor, userOf } from './auth.ts';
 import * as S from './schemas.ts';
 
-const asActor = (userId: string): Actor => ({ kind: 'user', userId });
 const SearchQuery = Type.Object(SearchFields, { additionalProperties: false });
 
 export function userRoutes(app: FastifyInstance, parts: ServerParts): void {
