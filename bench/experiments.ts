@@ -9,17 +9,31 @@
  *   outbox-raw     also build the WebSocket frame once and write it straight to each TCP socket
  *   flush-<n>ms    flush the outboxes <n> ms after the first queued event instead of next turn
  *   no-search      no history-search indexing at all (messages are still queued for it)
+ *   alerts-no-store  alert matches are evaluated and pushed but not written (ids invented)
+ *   alerts-no-push   alert matches are evaluated and stored but not published to connections
  *
  * (`search-worker`, the search drain in a worker thread, became the server's own indexer:
  * packages/server/src/search/sqlite/search-indexer-worker.ts, docs/decisions/0008; `seq-select`,
  * nextSeq as UPDATE then SELECT, became the store's own.)
  */
 import BetterSqlite3 from 'better-sqlite3';
+import { createMemoryBus } from '../packages/server/src/bus/memory/memory-bus.ts';
+import type { Bus, BusEvent } from '../packages/server/src/bus/types.ts';
+import type { AlertMatch } from '../packages/server/src/domain/alerts.ts';
+import { SqliteStoreOps } from '../packages/server/src/storage/sqlite/sqlite-store-ops.ts';
 import { Outbox, type OutboxTarget } from '../packages/server/src/live/outbox.ts';
 import type { SearchIndex } from '../packages/server/src/search/types.ts';
 import { WsSession } from '../packages/server/src/transports/ws/session.ts';
 
-export const EXPERIMENTS = ['no-savepoint', 'outbox-buffer', 'outbox-raw', 'flush-<n>ms', 'no-search'];
+export const EXPERIMENTS = [
+  'no-savepoint',
+  'outbox-buffer',
+  'outbox-raw',
+  'flush-<n>ms',
+  'no-search',
+  'alerts-no-store',
+  'alerts-no-push',
+];
 
 /** A search index that never indexes (experiment `no-search`). */
 export const noSearch: SearchIndex = {
@@ -82,6 +96,26 @@ function flushDelay(ms: number): void {
   };
 }
 
+function alertsNoStore(): void {
+  let next = 1;
+  const proto = SqliteStoreOps.prototype as unknown as {
+    insertAlertMatches: (rows: readonly Omit<AlertMatch, 'id'>[]) => Promise<AlertMatch[]>;
+  };
+  proto.insertAlertMatches = (rows) => Promise.resolve(rows.map((r) => ({ ...r, id: next++ })));
+}
+
+/** The server's bus, dropping alert events (experiment `alerts-no-push`; server-process.ts). */
+export function busWithoutAlerts(): Bus {
+  const bus = createMemoryBus();
+  return {
+    ...bus,
+    publish(e: BusEvent) {
+      if (e.kind === 'user.event' && e.event.type === 'alert') return;
+      bus.publish(e);
+    },
+  };
+}
+
 export function applyExperiments(names: readonly string[]): void {
   for (const name of names) {
     const flush = /^flush-(\d+)ms$/.exec(name);
@@ -89,7 +123,8 @@ export function applyExperiments(names: readonly string[]): void {
     else if (name === 'outbox-buffer') outbox(false);
     else if (name === 'outbox-raw') outbox(true);
     else if (flush) flushDelay(Number(flush[1]));
-    else if (name === 'no-search')
+    else if (name === 'alerts-no-store') alertsNoStore();
+    else if (name === 'no-search' || name === 'alerts-no-push')
       continue; // wired in server-process.ts
     else throw new Error(`unknown experiment ${name}; known: ${EXPERIMENTS.join(', ')}`);
   }

@@ -22,7 +22,7 @@ import { doCreateToken } from '../packages/server/src/actions/sessions.ts';
 import { buildServer, type StoaServer } from '../packages/server/src/compose.ts';
 import { DEFAULTS } from '../packages/server/src/config/config.ts';
 import type { Actor } from '../packages/server/src/domain/model.ts';
-import { applyExperiments, noSearch } from './experiments.ts';
+import { applyExperiments, busWithoutAlerts, noSearch } from './experiments.ts';
 
 export interface ServerSpec {
   readonly dataDir: string;
@@ -191,7 +191,10 @@ async function setup(spec: ServerSpec): Promise<void> {
       port: 0,
       sqliteSynchronous: spec.synchronous,
     },
-    search ? { search } : {},
+    {
+      ...(search ? { search } : {}),
+      ...(experiments.includes('alerts-no-push') ? { bus: busWithoutAlerts() } : {}),
+    },
   );
   const ctx = server.ctx;
   const { users, rooms } = await provision(ctx, spec);

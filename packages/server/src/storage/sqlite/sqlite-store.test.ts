@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -73,6 +74,104 @@ describe('sqlite store: locks and deferred durability', () => {
       assert.deepEqual(kinds.slice(-5), ['JOIN', 'BACKCHAT', 'PART', 'JOIN', 'BACKCHAT']);
     } finally {
       db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /**
+   * Holds every `fdatasync` the store starts until `release` (the operating system's call, made
+   * late: the store's own code runs unchanged), or fails them with `error`.
+   */
+  function holdSyncs(error?: NodeJS.ErrnoException) {
+    const original = fs.fdatasync;
+    const held: (() => void)[] = [];
+    let calls = 0;
+    (fs as { fdatasync: unknown }).fdatasync = (
+      fd: number,
+      cb: (e: NodeJS.ErrnoException | null) => void,
+    ) => {
+      calls++;
+      held.push(() => (error ? cb(error) : original(fd, cb)));
+    };
+    syncBuiltinESMExports();
+    return {
+      calls: () => calls,
+      release: () => held.splice(0).forEach((go) => go()),
+      restore: () => {
+        (fs as { fdatasync: unknown }).fdatasync = original;
+        syncBuiltinESMExports();
+      },
+    };
+  }
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  test('a durable write settles only after the WAL is synced; writes committed meanwhile share the next sync', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stoa-store-'));
+    const file = join(dir, 'stoa.db');
+    const store = await openSqliteStore({ file });
+    const syncs = holdSyncs();
+    try {
+      let first = false;
+      const a = store.write((tx) => tx.recordCompliance(record('PART'))).then(() => (first = true));
+      await tick();
+      // Committed (another connection reads it) but not yet acknowledged: the sync is held.
+      const reader = new BetterSqlite3(file, { readonly: true });
+      assert.equal(
+        reader.prepare("SELECT count(*) FROM compliance_events WHERE kind = 'PART'").pluck().get(),
+        1,
+      );
+      reader.close();
+      assert.equal(first, false);
+      assert.equal(syncs.calls(), 1);
+      // Two more batches while the first sync runs: no second sync starts yet.
+      let later = 0;
+      const b = store.write((tx) => tx.recordCompliance(record('PART'))).then(() => later++);
+      await tick();
+      const c = store.write((tx) => tx.recordCompliance(record('PART'))).then(() => later++);
+      await tick();
+      assert.equal(syncs.calls(), 1);
+      syncs.release();
+      await a;
+      assert.equal(later, 0);
+      await tick();
+      assert.equal(syncs.calls(), 2, 'one sync for both later commits');
+      syncs.release();
+      await Promise.all([b, c]);
+      assert.equal(later, 2);
+      // A deferred write settles at commit, without waiting for a sync.
+      let deferred = false;
+      const d = store
+        .write((tx) => tx.recordCompliance(record('JOIN')), { durability: 'deferred' })
+        .then(() => (deferred = true));
+      await tick();
+      assert.equal(deferred, true);
+      await d;
+    } finally {
+      syncs.restore();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a failed sync rejects the writes it covered with a clear error, and the store goes on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stoa-store-'));
+    const file = join(dir, 'stoa.db');
+    const store = await openSqliteStore({ file });
+    const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    const syncs = holdSyncs(eio);
+    try {
+      const failed = store.write((tx) => tx.recordCompliance(record('PART')));
+      await tick();
+      syncs.release();
+      await assert.rejects(failed, /could not sync the database to disk: EIO/);
+      syncs.restore();
+      await store.write((tx) => tx.recordCompliance(record('JOIN')));
+      // Committed all the same (the sync, not the commit, failed); later writes go through.
+      const kinds = (await store.read.listCompliance(0, 10)).map((r) => r.kind);
+      assert.deepEqual(kinds, ['PART', 'JOIN']);
+    } finally {
+      syncs.restore();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

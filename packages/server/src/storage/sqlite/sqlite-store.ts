@@ -1,19 +1,24 @@
 /**
  * The embedded default store: one SQLite file in WAL mode, one writer connection with group
  * commit, one reader connection. Every `write` queued during one event-loop turn is committed in
- * a single transaction (one fsync), each inside its own savepoint so that one failing write does
- * not undo the others. A write's promise settles only after COMMIT returned, so an
- * acknowledgement sent after it is durable.
+ * a single transaction, each inside its own savepoint so that one failing write does not undo the
+ * others. A write's promise settles only once its commit is on disk, so an acknowledgement sent
+ * after it is durable.
+ *
+ * The disk is never waited for on the event loop: the connection commits with
+ * `synchronous=NORMAL` (the frames reach the operating system's page cache) and the store then
+ * syncs the WAL file with `fdatasync` on libuv's thread pool, one sync at a time; the writes of
+ * every commit that sync covers settle when it returns, and the next batch is built and committed
+ * meanwhile (docs/decisions/0010). `synchronous: 'normal'` settles writes at COMMIT instead.
  *
  * The writer never blocks the event loop waiting for another connection (the search indexer's
  * worker thread, a second process): `BEGIN IMMEDIATE` fails at once when the database is locked
  * and the batch is retried a moment later, growing meanwhile, for up to `BUSY_RETRY_MS`.
  *
- * A batch made only of `durability: 'deferred'` writes (records of reads: a join's JOIN and
- * BACKCHAT) commits with `synchronous=NORMAL`: in WAL mode that commit survives a crash of the
- * process at once (it is in the operating system's page cache), and it is on disk once the next
- * full commit that writes synced the WAL (which holds it, frames being sequential) or, at the
- * latest, `DEFERRED_SYNC_MS` later, when the store syncs the WAL file itself (docs/decisions/0009).
+ * A `durability: 'deferred'` write (records of reads: a join's JOIN and BACKCHAT) settles at
+ * COMMIT: it survives a crash of the process at once (the page cache holds it), and it is on disk
+ * with the next sync, which comes with the next durable write or at the latest `DEFERRED_SYNC_MS`
+ * later (docs/decisions/0009).
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { closeSync, fdatasync, openSync } from 'node:fs';
@@ -49,6 +54,12 @@ interface Job {
   reject: (error: unknown) => void;
 }
 
+/** A job whose transaction committed, waiting for the WAL to reach the disk. */
+interface Committed {
+  readonly job: Job;
+  readonly value: unknown;
+}
+
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED');
@@ -65,15 +76,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   // From now on a locked database is retried asynchronously (flush), never waited for in place.
   writerDb.pragma('busy_timeout = 0');
   writerDb.pragma(`wal_autocheckpoint = ${options.autocheckpointPages ?? 4000}`);
+  // Durable (`full`) commits are synced by this store, off the event loop (below), not by SQLite
+  // inside COMMIT: the connection itself never waits for the disk.
   const full = options.synchronous !== 'normal';
+  writerDb.pragma('synchronous = NORMAL');
   const tx = {
     begin: writerDb.prepare('BEGIN IMMEDIATE'),
     commit: writerDb.prepare('COMMIT'),
     savepoint: writerDb.prepare('SAVEPOINT job'),
     release: writerDb.prepare('RELEASE job'),
     rollbackTo: writerDb.prepare('ROLLBACK TO job'),
-    syncNormal: writerDb.prepare('PRAGMA synchronous = NORMAL'),
-    syncFull: writerDb.prepare('PRAGMA synchronous = FULL'),
   };
 
   const readerDb = new BetterSqlite3(options.file, { readonly: true });
@@ -94,29 +106,50 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   let busySince = 0;
   let busyTimer: NodeJS.Timeout | undefined;
 
-  // Deferred commits: the WAL is synced by the next full commit that writes, and by this timer.
+  // ---- syncing the WAL (docs/decisions/0010)
+  /** Committed durable writes whose promise settles once the WAL is on disk. */
+  let awaitingSync: Committed[] = [];
+  /** Something was committed (deferred writes) that no sync has covered yet. */
   let unsynced = false;
+  let syncing = false;
   let syncTimer: NodeJS.Timeout | undefined;
-  let syncing: Promise<void> | undefined;
   let walFd: number | undefined;
-  const syncWal = (): Promise<void> => {
+  /**
+   * One `fdatasync` of the WAL file at a time, on libuv's thread pool. It covers every frame
+   * written before it started, so it settles every write committed so far; writes committed while
+   * it runs wait for the next one, which starts as soon as it returns (a second group commit).
+   */
+  const sync = (): void => {
+    if (syncTimer) clearTimeout(syncTimer);
     syncTimer = undefined;
-    if (!unsynced) return Promise.resolve();
+    if (syncing || (awaitingSync.length === 0 && !unsynced)) return;
     try {
       walFd ??= openSync(`${options.file}-wal`, 'r');
-    } catch {
-      return Promise.resolve(); // no WAL file: nothing deferred is left to sync
+    } catch (error) {
+      // No WAL file although something was committed: nothing can be promised durable.
+      const settling = awaitingSync;
+      awaitingSync = [];
+      unsynced = false;
+      for (const c of settling) c.job.reject(error);
+      return;
     }
+    syncing = true;
+    const settling = awaitingSync;
+    awaitingSync = [];
     unsynced = false; // commits after this point set it again
-    const fd = walFd;
-    const done = new Promise<void>((resolve) =>
-      fdatasync(fd, (error) => {
-        if (error) unsynced = true; // retried by the next deferred commit or at close
-        resolve();
-      }),
-    );
-    syncing = done.then(() => (syncing = undefined));
-    return done;
+    fdatasync(walFd, (error) => {
+      syncing = false;
+      if (error) {
+        // Nothing is promised durable; what was written is tried again shortly (or at close).
+        unsynced = true;
+        const failed = new Error(`could not sync the database to disk: ${error.message}`);
+        for (const c of settling) c.job.reject(failed);
+        syncTimer ??= setTimeout(sync, DEFERRED_SYNC_MS);
+        return;
+      }
+      for (const c of settling) c.job.resolve(c.value);
+      sync();
+    });
   };
 
   const schedule = () => {
@@ -136,16 +169,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     running = true;
     const batch = queue;
     queue = [];
-    const deferred = full && batch.every((job) => job.deferred);
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
-      if (deferred) tx.syncNormal.run();
       try {
         tx.begin.run();
       } catch (error) {
         if (!isBusy(error)) throw error;
         // Another connection writes: retry shortly with everything queued meanwhile.
-        if (deferred) tx.syncFull.run();
         const now = Date.now();
         busySince ||= now;
         if (now - busySince > BUSY_RETRY_MS) throw error;
@@ -170,17 +200,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         }
       }
       tx.commit.run();
-      if (deferred) {
-        tx.syncFull.run();
-        unsynced = true;
-        // Synced even if a full commit comes first: one that wrote nothing (a duplicate post, a
-        // rolled-back job) does not sync the WAL, and this costs one fdatasync off the event loop.
-        syncTimer ??= setTimeout(() => void syncWal(), DEFERRED_SYNC_MS);
-      }
     } catch (error) {
       busySince = 0;
       if (writerDb.inTransaction) writerDb.exec('ROLLBACK');
-      if (deferred) tx.syncFull.run();
       settleAll(batch, error);
       running = false;
       if (queue.length > 0) schedule();
@@ -189,9 +211,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     running = false;
     batch.forEach((job, i) => {
       const outcome = outcomes[i];
-      if (outcome?.ok) job.resolve(outcome.value);
-      else job.reject(outcome?.value);
+      if (!outcome?.ok) job.reject(outcome?.value);
+      else if (!full) job.resolve(outcome.value);
+      else if (job.deferred) {
+        // Settled now; on disk with the next sync, at the latest DEFERRED_SYNC_MS from now.
+        unsynced = true;
+        syncTimer ??= setTimeout(sync, DEFERRED_SYNC_MS);
+        job.resolve(outcome.value);
+      } else awaitingSync.push({ job, value: outcome.value });
     });
+    if (awaitingSync.length > 0) sync();
     if (queue.length > 0) schedule();
   };
 
@@ -212,11 +241,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     },
     async close() {
       closed = true;
-      while (running || scheduled || busyTimer || queue.length > 0)
-        await new Promise((r) => setTimeout(r, 5));
+      const busy = () =>
+        running ||
+        scheduled ||
+        busyTimer !== undefined ||
+        queue.length > 0 ||
+        syncing ||
+        awaitingSync.length > 0;
+      while (busy()) await new Promise((r) => setTimeout(r, 5));
+      sync(); // deferred commits not yet covered
+      while (busy()) await new Promise((r) => setTimeout(r, 5));
       if (syncTimer) clearTimeout(syncTimer);
-      await syncing;
-      await syncWal();
       if (walFd !== undefined) closeSync(walFd);
       await readerKysely.destroy();
       await writerKysely.destroy();
