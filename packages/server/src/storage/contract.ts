@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { AlertFilter } from '../domain/alerts.ts';
 import type { Category, Room, User } from '../domain/model.ts';
 import type { Store } from './types.ts';
 
@@ -236,6 +237,105 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const r = await store.read.getRoom('room-1');
         assert.deepEqual([r?.members, r?.managers], [['u:alice'], ['u:alice']]);
         assert.deepEqual(await store.read.groupEdges(), []);
+      } finally {
+        await store.close();
+      }
+    });
+
+    void test('alert matches: ids increase, vanished filters and rooms are skipped, deletions take their matches', async () => {
+      const store = await fresh();
+      const filter = (id: string, userId = 'alice'): AlertFilter => ({
+        id,
+        userId,
+        name: id,
+        keywords: ['deploy'],
+        authors: [],
+        mentions: false,
+        rooms: [],
+        notify: true,
+        createdAt: now,
+        updatedAt: now,
+      });
+      const match = (filterId: string, roomId: string, seq: number) => ({
+        userId: 'alice',
+        filterId,
+        roomId,
+        seq,
+        at: now + seq,
+      });
+      try {
+        await store.write(async (tx) => {
+          await tx.insertRoom(room('room-2', 'Room Two'));
+          await tx.insertAlertFilter(filter('f1'));
+          await tx.insertAlertFilter(filter('f2'));
+        });
+        for (let i = 1; i <= 3; i++) {
+          await post(store, 'room-1', `deploy ${i}`);
+          await post(store, 'room-2', `deploy ${i}`);
+        }
+        const first = await store.write((tx) =>
+          tx.insertAlertMatches([
+            match('f1', 'room-1', 1),
+            match('gone', 'room-1', 2),
+            match('f2', 'room-2', 1),
+          ]),
+        );
+        assert.deepEqual(
+          first.map((m) => [m.filterId, m.roomId, m.seq]),
+          [
+            ['f1', 'room-1', 1],
+            ['f2', 'room-2', 1],
+          ],
+          'a match of a filter that no longer exists is not stored',
+        );
+        const second = await store.write((tx) =>
+          tx.insertAlertMatches([
+            match('f1', 'room-2', 2),
+            match('f2', 'nowhere', 1),
+            match('f2', 'room-1', 3),
+          ]),
+        );
+        assert.equal(second.length, 2);
+        const ids = [...first, ...second].map((m) => m.id);
+        assert.deepEqual(
+          ids,
+          [...ids].sort((a, b) => a - b),
+        );
+        assert.equal(new Set(ids).size, 4);
+
+        const feed = await store.read.listAlertMatches('alice', { limit: 10 });
+        assert.deepEqual(
+          feed.map((m) => [m.filterId, m.roomId, m.seq, m.message?.text]),
+          [
+            ['f2', 'room-1', 3, 'deploy 3'],
+            ['f1', 'room-2', 2, 'deploy 2'],
+            ['f2', 'room-2', 1, 'deploy 1'],
+            ['f1', 'room-1', 1, 'deploy 1'],
+          ],
+          'newest first, with the message',
+        );
+        const f1 = await store.read.listAlertMatches('alice', { filterId: 'f1', limit: 10 });
+        assert.deepEqual(
+          f1.map((m) => m.id),
+          [ids[2], ids[0]],
+        );
+        assert.equal(await store.read.countAlertsAfter('alice', ids[0] ?? 0, 10), 3);
+
+        await store.write((tx) => tx.deleteRoom('room-2'));
+        assert.deepEqual(
+          (await store.read.listAlertMatches('alice', { limit: 10 })).map((m) => m.roomId),
+          ['room-1', 'room-1'],
+          'a deleted room takes its matches',
+        );
+        await store.write((tx) => tx.deleteAlertFilter('alice', 'f2'));
+        assert.deepEqual(
+          (await store.read.listAlertMatches('alice', { limit: 10 })).map((m) => m.filterId),
+          ['f1'],
+          'a deleted filter takes its matches',
+        );
+        // Ids are never reused, even after the newest rows were deleted.
+        const third = await store.write((tx) => tx.insertAlertMatches([match('f1', 'room-1', 2)]));
+        assert.ok((third[0]?.id ?? 0) > Math.max(...ids));
       } finally {
         await store.close();
       }

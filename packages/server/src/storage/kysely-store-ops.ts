@@ -447,6 +447,7 @@ export class KyselyStoreOps implements StoreWriter {
   }
 
   async deleteRoom(id: string): Promise<void> {
+    await this.db.deleteFrom('alert_matches').where('room_id', '=', id).execute();
     await this.db.deleteFrom('messages').where('room_id', '=', id).execute();
     await this.db.deleteFrom('room_roles').where('room_id', '=', id).execute();
     await this.db.deleteFrom('rooms').where('id', '=', id).execute();

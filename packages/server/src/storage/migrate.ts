@@ -6,6 +6,7 @@ import * as search from './migrations/0003-search.ts';
 import * as followsInvitations from './migrations/0004-follows-invitations.ts';
 import * as files from './migrations/0005-files.ts';
 import * as alerts from './migrations/0006-alerts.ts';
+import * as alertMatchesLean from './migrations/0007-alert-matches-lean.ts';
 import type { Dialect } from './types.ts';
 
 type Step = { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> };
@@ -18,9 +19,15 @@ const steps: Record<string, Step> = {
   '0004-follows-invitations': followsInvitations,
   '0005-files': files,
   '0006-alerts': alerts,
+  '0007-alert-matches-lean': alertMatchesLean,
 };
 
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+export function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+  return migrateTo(db, dialect);
+}
+
+/** Up to and including the step `last` (all when absent): tests of a step start from its predecessor. */
+export async function migrateTo(db: Kysely<unknown>, dialect: Dialect, last?: string): Promise<string[]> {
   const provider: MigrationProvider = {
     getMigrations: () =>
       Promise.resolve(
@@ -38,7 +45,9 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
     migrationTableName: 'stoa_migrations',
     migrationLockTableName: 'stoa_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (last === undefined
+    ? migrator.migrateToLatest()
+    : migrator.migrateTo(last));
   if (error) throw error instanceof Error ? error : new Error(JSON.stringify(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -1,9 +1,10 @@
 /**
- * SQLite overrides of the hot paths (posting, the join history window) with statements prepared
- * once. Everything else is the shared Kysely code.
+ * SQLite overrides of the hot paths (posting, the join history window, storing alert matches)
+ * with statements prepared once. Everything else is the shared Kysely code.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import type { AlertMatch } from '../../domain/alerts.ts';
 import type { ComplianceRecord, Message } from '../../domain/model.ts';
 import { KyselyStoreOps } from '../kysely-store-ops.ts';
 import { toMessage } from '../rows.ts';
@@ -21,6 +22,9 @@ export class SqliteStoreOps extends KyselyStoreOps {
     insertCompliance: Statement;
     lastMessages: Statement<[string, number], MessageRow>;
     byClientId: Statement<[string, string, string], MessageRow>;
+    filterExists: Statement<[string], { id: string }>;
+    roomExists: Statement<[string], { id: string }>;
+    insertMatch: Statement<[string, string, string, number, number]>;
   };
 
   constructor(db: Kysely<DB>, raw: Database) {
@@ -41,6 +45,11 @@ export class SqliteStoreOps extends KyselyStoreOps {
       ),
       byClientId: raw.prepare(
         'SELECT * FROM messages WHERE room_id = ? AND author_id = ? AND client_msg_id = ?',
+      ),
+      filterExists: raw.prepare('SELECT id FROM alert_filters WHERE id = ?'),
+      roomExists: raw.prepare('SELECT id FROM rooms WHERE id = ?'),
+      insertMatch: raw.prepare(
+        'INSERT INTO alert_matches (user_id, filter_id, room_id, seq, at) VALUES (?,?,?,?,?)',
       ),
     };
   }
@@ -94,5 +103,27 @@ export class SqliteStoreOps extends KyselyStoreOps {
   ): Promise<Message | undefined> {
     const r = this.stmts.byClientId.get(roomId, authorId, clientMsgId);
     return Promise.resolve(r && toMessage(r));
+  }
+
+  /** As the shared version (alert-ops.ts): rows of a filter or room deleted meanwhile are skipped. */
+  override insertAlertMatches(rows: readonly Omit<AlertMatch, 'id'>[]): Promise<AlertMatch[]> {
+    const filters = new Map<string, boolean>();
+    const rooms = new Map<string, boolean>();
+    const exists = (seen: Map<string, boolean>, stmt: Statement<[string], { id: string }>, id: string) => {
+      let found = seen.get(id);
+      if (found === undefined) seen.set(id, (found = stmt.get(id) !== undefined));
+      return found;
+    };
+    const out: AlertMatch[] = [];
+    for (const r of rows) {
+      if (
+        !exists(filters, this.stmts.filterExists, r.filterId) ||
+        !exists(rooms, this.stmts.roomExists, r.roomId)
+      )
+        continue;
+      const { lastInsertRowid } = this.stmts.insertMatch.run(r.userId, r.filterId, r.roomId, r.seq, r.at);
+      out.push({ ...r, id: Number(lastInsertRowid) });
+    }
+    return Promise.resolve(out);
   }
 }
