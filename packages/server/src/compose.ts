@@ -28,6 +28,7 @@ import { Outbox } from './live/outbox.ts';
 import { openSqliteSearch } from './search/sqlite/sqlite-search.ts';
 import type { SearchIndex } from './search/types.ts';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
+import { WriteTurns } from './storage/sqlite/write-turns.ts';
 import type { Store } from './storage/types.ts';
 import type { ServerParts } from './transports/parts.ts';
 
@@ -91,6 +92,8 @@ export interface StoaCore {
   readonly bus: Bus;
   readonly access: AccessState;
   readonly ctx: ActionContext;
+  /** Shared by the store's writer and the search indexer (storage/sqlite/write-turns.ts). */
+  readonly writeTurns: WriteTurns;
   close(): Promise<void>;
 }
 
@@ -104,11 +107,14 @@ export async function buildCore(
   onError: (error: unknown) => void = () => undefined,
 ): Promise<StoaCore> {
   mkdirSync(config.dataDir, { recursive: true });
+  // The store's writer and the search indexer's thread take turns at the write lock.
+  const writeTurns = new WriteTurns();
   const store =
     overrides.store ??
     (await openSqliteStore({
       file: join(config.dataDir, DATABASE_FILE),
       synchronous: config.sqliteSynchronous,
+      turns: writeTurns,
     }));
   const bus = overrides.bus ?? createMemoryBus(onError);
   const access = new AccessState(store.read);
@@ -141,6 +147,7 @@ export async function buildCore(
     bus,
     access,
     ctx,
+    writeTurns,
     async close() {
       await bus.close();
       await store.close();
@@ -159,7 +166,11 @@ export async function buildServer(config: Config, overrides: Overrides = {}): Pr
     overrides.search ??
     (overrides.store
       ? undefined
-      : await openSqliteSearch({ file: join(config.dataDir, DATABASE_FILE), onError: (e) => log(e) }));
+      : await openSqliteSearch({
+          file: join(config.dataDir, DATABASE_FILE),
+          onError: (e) => log(e),
+          turns: core.writeTurns,
+        }));
   if (search) provideSearchIndex(ctx, search);
 
   const hub = new Hub({

@@ -4,7 +4,7 @@
  * while there is a backlog, and at once when the main thread asks (`drain`, before a query).
  * It also checkpoints the WAL, so that the server's writer does not have to do it on the event
  * loop. Runs off the event loop: the only cost to the server is the write lock, held a few
- * milliseconds at a time.
+ * milliseconds at a time and then left free at least as long.
  *
  * Messages in:  {type:'drain', id} · {type:'stop'}
  * Messages out: {type:'drained', id, ok} · {type:'error', message}
@@ -12,13 +12,25 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { SearchIndexer } from './search-indexer.ts';
+import { WriteTurns } from '../../storage/sqlite/write-turns.ts';
+import { SearchIndexer, type DrainResult } from './search-indexer.ts';
+
+/** How long one chunk waits for its turn at the write lock before trying again later, ms. */
+const TURN_WAIT_MS = 50;
+/**
+ * After a chunk, while the server's writer has work, the indexer leaves the lock free this many
+ * times as long as it held it: with a backlog at saturation it gets at most a third of the lock,
+ * the server's writer the rest. When the writer is idle, the indexer goes on at once.
+ */
+const YIELD_FACTOR = 2;
 
 export interface IndexerWorkerData {
   readonly file: string;
   readonly drainIntervalMs: number;
   /** Checkpoint the WAL when it is larger than this, bytes. */
   readonly checkpointBytes: number;
+  /** Turns at the write lock with the server's writer (storage/sqlite/write-turns.ts), if any. */
+  readonly turns?: Int32Array;
 }
 
 export type ToIndexer = { type: 'drain'; id: number } | { type: 'stop' };
@@ -30,8 +42,10 @@ const port = parentPort;
 if (!port) throw new Error('search-indexer-worker runs as a worker thread');
 
 const db = new BetterSqlite3(data.file);
-// Waiting in place is fine here (not the event loop), but only briefly: then retry.
-db.pragma('busy_timeout = 20');
+const turns = data.turns && new WriteTurns(data.turns);
+// Waiting in place is fine here (not the event loop), but only briefly: then retry. With turns,
+// the wait is for the writer to step aside (lockedChunk), not SQLite's polling.
+db.pragma(`busy_timeout = ${turns ? 0 : 20}`);
 // Losing the last index batch in a power cut is harmless: the queue rolls back with it.
 db.pragma('synchronous = NORMAL');
 const indexer = new SearchIndexer(db);
@@ -76,13 +90,34 @@ function next(ms: number): void {
   else timer = setTimeout(tick, ms);
 }
 
+/** One chunk, waiting (blocking this thread, not the event loop) for a turn at the lock. */
+function lockedChunk(): DrainResult {
+  if (!turns) return indexer.drainChunk();
+  turns.want();
+  const deadline = performance.now() + TURN_WAIT_MS;
+  try {
+    for (;;) {
+      const seen = turns.granted();
+      try {
+        return indexer.drainChunk(() => turns.done());
+      } catch (error) {
+        if (!isBusy(error) || performance.now() > deadline) throw error;
+        turns.waitForTurn(5, seen);
+      }
+    }
+  } finally {
+    turns.done();
+  }
+}
+
 function tick(): void {
   timer = undefined;
   immediate = undefined;
   if (stopping) return;
   let handled = 0;
+  let holdMs = 0;
   try {
-    handled = indexer.drainChunk().handled;
+    ({ handled, holdMs } = lockedChunk());
   } catch (error) {
     if (isBusy(error)) {
       next(1);
@@ -99,11 +134,8 @@ function tick(): void {
     return;
   }
   answer(true);
-  if (handled > 0) {
-    next(0);
-    return;
-  }
-  // Idle: keep the WAL short off the event loop (a passive checkpoint never blocks writers).
+  // Keep the WAL short off the event loop (a passive checkpoint never blocks writers), also
+  // while a backlog lasts: otherwise the server's writer checkpoints inside a commit.
   if (walBytes() > data.checkpointBytes) {
     try {
       db.pragma('wal_checkpoint(PASSIVE)');
@@ -111,7 +143,11 @@ function tick(): void {
       if (!isBusy(error)) throw error;
     }
   }
-  next(data.drainIntervalMs);
+  // With a backlog, leave the write lock free for a while (YIELD_FACTOR): the server's writer
+  // (posts, acknowledgements) keeps most of it however long the backlog lasts.
+  if (handled === 0) next(data.drainIntervalMs);
+  else if (turns?.writerBusy() ?? true) next(Math.max(1, Math.ceil(YIELD_FACTOR * holdMs)));
+  else next(0);
 }
 
 port.on('message', (m: ToIndexer) => {

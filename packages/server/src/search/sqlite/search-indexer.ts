@@ -133,11 +133,12 @@ export class SearchIndexer {
    * Indexes the oldest queued messages in one short transaction. Throws SQLITE_BUSY when another
    * connection holds the write lock (the caller retries).
    */
-  drainChunk(): DrainResult {
+  drainChunk(onLocked?: () => void): DrainResult {
     const prepared: Prepared[] = this.queued.all(this.chunk).map((row) => ({ row, entry: entryOf(row) }));
     if (prepared.length === 0) return { handled: 0, holdMs: 0 };
     const started = performance.now();
     this.begin.run();
+    onLocked?.();
     try {
       for (const { row, entry } of prepared) {
         // Dequeued by a deletion meanwhile, or handled already: nothing to do.

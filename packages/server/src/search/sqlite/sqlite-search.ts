@@ -26,6 +26,7 @@ import type { SearchIndex, SearchPage, SearchRequest } from '../types.ts';
 import type { Worker } from 'node:worker_threads';
 import type { FromIndexer, IndexerWorkerData, ToIndexer } from './search-indexer-worker.ts';
 import { startTsWorker } from './start-worker.ts';
+import type { WriteTurns } from '../../storage/sqlite/write-turns.ts';
 
 export interface SqliteSearchOptions {
   /** The store's database file (the indexes live in it, next to the messages). */
@@ -34,6 +35,8 @@ export interface SqliteSearchOptions {
   readonly drainIntervalMs?: number;
   /** Unexpected background errors. */
   readonly onError?: (error: unknown) => void;
+  /** Turns at the write lock with the store's writer (the server passes the store's). */
+  readonly turns?: WriteTurns;
 }
 
 /**
@@ -207,6 +210,7 @@ export class SqliteSearch implements SearchIndex {
       file: this.options.file,
       drainIntervalMs: this.options.drainIntervalMs ?? 200,
       checkpointBytes: CHECKPOINT_BYTES,
+      ...(this.options.turns ? { turns: this.options.turns.cells } : {}),
     };
     const worker = startTsWorker(new URL('./search-indexer-worker.ts', import.meta.url), data);
     this.worker = worker;

@@ -27,6 +27,7 @@ import { migrateToLatest } from '../migrate.ts';
 import type { DB } from '../schema.ts';
 import type { Store, StoreWriter, WriteOptions } from '../types.ts';
 import { SqliteStoreOps } from './sqlite-store-ops.ts';
+import type { WriteTurns } from './write-turns.ts';
 
 export interface SqliteStoreOptions {
   /** Path of the database file, or ':memory:' is refused (the reader needs a shared file). */
@@ -40,6 +41,8 @@ export interface SqliteStoreOptions {
    * not run (the command line, another search adapter). Default 4,000 (16 MB).
    */
   readonly autocheckpointPages?: number;
+  /** Turns at the write lock with another thread writing the same file (write-turns.ts). */
+  readonly turns?: WriteTurns;
 }
 
 /** How long the writer keeps retrying a locked database before failing the batch, ms. */
@@ -105,6 +108,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   /** When the first attempt of the waiting batch found the database locked (0: not waiting). */
   let busySince = 0;
   let busyTimer: NodeJS.Timeout | undefined;
+  /** Stepped aside for the other writer since the last commit (one turn per commit at most). */
+  let stepped = false;
+  const retrySoon = () => {
+    busyTimer = setTimeout(() => {
+      busyTimer = undefined;
+      schedule();
+    }, 1);
+  };
 
   // ---- syncing the WAL (docs/decisions/0010)
   /** Committed durable writes whose promise settles once the WAL is on disk. */
@@ -153,6 +164,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   };
 
   const schedule = () => {
+    options.turns?.setBusy(true);
     if (scheduled || running || busyTimer) return;
     scheduled = true;
     setImmediate(() => {
@@ -166,6 +178,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   };
 
   const flush = async () => {
+    if (!stepped && options.turns?.wanted()) {
+      // The other writer (the search indexer) waits for the lock: let it take one turn now.
+      stepped = true;
+      options.turns.grant();
+      retrySoon();
+      return;
+    }
     running = true;
     const batch = queue;
     queue = [];
@@ -181,10 +200,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         if (now - busySince > BUSY_RETRY_MS) throw error;
         queue = batch.concat(queue);
         running = false;
-        busyTimer = setTimeout(() => {
-          busyTimer = undefined;
-          schedule();
-        }, 1);
+        retrySoon();
         return;
       }
       busySince = 0;
@@ -200,12 +216,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         }
       }
       tx.commit.run();
+      stepped = false;
     } catch (error) {
       busySince = 0;
       if (writerDb.inTransaction) writerDb.exec('ROLLBACK');
       settleAll(batch, error);
       running = false;
       if (queue.length > 0) schedule();
+      else options.turns?.setBusy(false);
       return;
     }
     running = false;
@@ -222,6 +240,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     });
     if (awaitingSync.length > 0) sync();
     if (queue.length > 0) schedule();
+    else options.turns?.setBusy(false);
   };
 
   return {

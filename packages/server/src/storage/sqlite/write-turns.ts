@@ -1,0 +1,73 @@
+/**
+ * Turns at SQLite's single write lock between the store's writer, on the event loop, and one
+ * other thread writing the same file (the search indexer; docs/decisions/0010).
+ *
+ * Without it the lock goes to whoever asks at the right moment. At saturation the store's writer
+ * is in a transaction nearly all the time (it begins the next batch as soon as one commits), so
+ * the other thread, polling, almost never gets in, and the search index falls ever further
+ * behind; or, when the other thread asks in a tight loop, it takes the lock for long stretches
+ * and acknowledgements stall. With turns, the other thread says it wants the lock; the writer,
+ * before its next batch, steps aside once and wakes it; the other thread takes the lock, does
+ * one bounded chunk, and lets go. What share each gets then depends on how long the other
+ * thread waits between chunks, which it decides.
+ *
+ * Three 32-bit cells in shared memory: `want` (set by the other thread until it holds the lock),
+ * `grant` (a counter the writer increments to wake it) and `busy` (the writer has writes queued or
+ * in progress: the other thread then paces itself; when the writer is idle it need not).
+ */
+const WANT = 0;
+const GRANT = 1;
+const BUSY = 2;
+
+export class WriteTurns {
+  readonly cells: Int32Array;
+
+  constructor(cells?: Int32Array) {
+    this.cells = cells ?? new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  }
+
+  // ---- the other thread
+
+  /** Asks for the next turn. */
+  want(): void {
+    Atomics.store(this.cells, WANT, 1);
+  }
+
+  /** Holds the lock, or gave up: no turn is needed any more. */
+  done(): void {
+    Atomics.store(this.cells, WANT, 0);
+  }
+
+  /** Sleeps until the writer steps aside, or `ms` passed. Blocks: never on the event loop. */
+  waitForTurn(ms: number, seen: number): void {
+    Atomics.wait(this.cells, GRANT, seen, ms);
+  }
+
+  /** The current grant count, read before trying the lock (so a grant in between is not missed). */
+  granted(): number {
+    return Atomics.load(this.cells, GRANT);
+  }
+
+  /** Whether the writer has writes queued or in progress. */
+  writerBusy(): boolean {
+    return Atomics.load(this.cells, BUSY) === 1;
+  }
+
+  // ---- the store's writer
+
+  /** Tells the other thread whether writes are queued or in progress. */
+  setBusy(busy: boolean): void {
+    Atomics.store(this.cells, BUSY, busy ? 1 : 0);
+  }
+
+  /** Whether the other thread waits for a turn. */
+  wanted(): boolean {
+    return Atomics.load(this.cells, WANT) === 1;
+  }
+
+  /** Steps aside: wakes the other thread, which takes the lock before the writer's next try. */
+  grant(): void {
+    Atomics.add(this.cells, GRANT, 1);
+    Atomics.notify(this.cells, GRANT);
+  }
+}
