@@ -14,6 +14,7 @@ import { doLeaveRoom } from './actions/chat.ts';
 import { doSetPolicy } from './actions/directory.ts';
 import { provideSearchIndex } from './actions/search.ts';
 import { AlertEngine } from './alerts/engine.ts';
+import { ThreadMatcher } from './alerts/matcher-thread.ts';
 import { argon2Hasher } from './auth/argon2-hasher.ts';
 import { complianceRuntime } from './compliance/runtime.ts';
 import { ComplianceScheduler } from './compliance/scheduler.ts';
@@ -181,7 +182,9 @@ export async function buildServer(config: Config, overrides: Overrides = {}): Pr
   });
   bus.subscribe(hub.onBusEvent);
   // Saved filters, evaluated after commit against every new message (docs/decisions/0007).
-  const alerts = new AlertEngine({ store: core.store, access, bus, onError: (e) => log(e) });
+  const matcher = new ThreadMatcher((e) => log(e));
+  await matcher.started;
+  const alerts = new AlertEngine({ store: core.store, access, bus, matcher, onError: (e) => log(e) });
   bus.subscribe(alerts.onBusEvent);
   await alerts.start();
 

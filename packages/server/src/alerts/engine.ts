@@ -2,14 +2,13 @@
  * Evaluates every user's saved filters against every new message, after commit and off the
  * posting path (spec §4.9; docs/decisions/0007).
  *
- * - The filters live in memory as an inverted index: the first word of each keyword phrase (and of
- *   the owner's names for "mentions of me") → filters; filters without words by author or by room;
- *   keywords in scripts without spaces in a short list checked by substring. Loaded from storage at
- *   start, then kept in step by the `filter`/`filterDeleted` user events the actions publish, and
- *   by directory changes (a renamed user's mentions).
+ * - The filters are matched by a FilterMatcher (matcher-thread.ts): in the server, an inverted
+ *   index in a worker thread (filter-index.ts, match-worker.ts), so the cost that grows with the
+ *   number of filters stays off the event loop. Loaded from storage at start, then kept in step by
+ *   the `filter`/`filterDeleted` user events the actions publish, and by directory changes (a
+ *   renamed user's mentions).
  * - A `message` bus event only queues the message. The queue is evaluated in batches (20 ms):
- *   each message is split into words once, candidate filters are found by lookups, then checked
- *   (phrases, authors, rooms, not the owner's own message) and their owners' right to read the room
+ *   the matcher says which filters each message matches; then the owners' right to read the room
  *   *now* is checked with the same rule as history and search (`roomRights(...).read`: scope,
  *   membership, policy, disabled rooms).
  * - Matches of kept messages are stored in one write per batch (a reference to the message, never
@@ -23,21 +22,12 @@ import type { WireAlert, WireFilter } from '@stoa/protocol';
 import type { AccessState, RoomView } from '../access/access-state.ts';
 import { rulesOf } from '../access/access-room.ts';
 import type { Bus, BusEvent } from '../bus/types.ts';
-import { filterScopeHolds, type AlertFilter, type AlertMatch } from '../domain/alerts.ts';
+import type { AlertFilter, AlertMatch } from '../domain/alerts.ts';
 import type { Message } from '../domain/model.ts';
 import { roomRights } from '../domain/permissions.ts';
 import { messageToWire } from '../live/wire.ts';
 import type { Store } from '../storage/types.ts';
-import { AnalysedText, compileKeyword, type CompiledKeyword } from './matcher.ts';
-
-interface Entry {
-  readonly filter: AlertFilter;
-  readonly keywords: readonly CompiledKeyword[];
-  /** The owner's username and display name, for "mentions of me". */
-  mentions: readonly CompiledKeyword[];
-  /** Where this entry is indexed, to take it out again. */
-  readonly keys: { words: Set<string>; substring: boolean; authors: string[]; rooms: string[] };
-}
+import { InProcessMatcher, type FilterMatcher } from './matcher-thread.ts';
 
 export interface AlertEngineDeps {
   readonly store: Store;
@@ -46,6 +36,8 @@ export interface AlertEngineDeps {
   readonly onError: (error: unknown) => void;
   /** How long messages wait to be evaluated together (default 20 ms). */
   readonly batchMs?: number;
+  /** Where filters are matched (default: in process; the server passes a ThreadMatcher). */
+  readonly matcher?: FilterMatcher;
 }
 
 const DEFAULT_BATCH_MS = 20;
@@ -76,23 +68,10 @@ export function filterFromWire(userId: string, w: WireFilter): AlertFilter {
   };
 }
 
-const add = <K, V>(map: Map<K, Set<V>>, key: K, value: V) => {
-  const set = map.get(key);
-  if (set) set.add(value);
-  else map.set(key, new Set([value]));
-};
-const remove = <K, V>(map: Map<K, Set<V>>, key: K, value: V) => {
-  const set = map.get(key);
-  set?.delete(value);
-  if (set?.size === 0) map.delete(key);
-};
-
 export class AlertEngine {
-  private readonly entries = new Map<string, Entry>();
-  private readonly byWord = new Map<string, Set<Entry>>();
-  private readonly bySubstring = new Set<Entry>();
-  private readonly byAuthor = new Map<string, Set<Entry>>();
-  private readonly byRoom = new Map<string, Set<Entry>>();
+  /** Every saved filter, by id: what a match needs (owner, name, notify). */
+  private readonly entries = new Map<string, AlertFilter>();
+  private readonly matcher: FilterMatcher;
   /** Filters touched by events while the initial load runs: the load must not overwrite them. */
   private touched: Set<string> | undefined = new Set();
   private loaded: Promise<void> | undefined;
@@ -109,7 +88,9 @@ export class AlertEngine {
     evaluateMs: 0,
   };
 
-  constructor(private readonly deps: AlertEngineDeps) {}
+  constructor(private readonly deps: AlertEngineDeps) {
+    this.matcher = deps.matcher ?? new InProcessMatcher();
+  }
 
   /** Loads every saved filter. Messages posted meanwhile wait in the queue. */
   start(): Promise<void> {
@@ -125,6 +106,7 @@ export class AlertEngine {
   async close(): Promise<void> {
     await this.idle();
     this.closed = true;
+    await this.matcher.close();
   }
 
   /** Resolves once everything queued so far is evaluated, stored and pushed. */
@@ -156,8 +138,8 @@ export class AlertEngine {
       }
       case 'directory.changed':
         // A user renamed: their "mentions of me" follow (cheap: only filters with mentions).
-        for (const entry of this.entries.values())
-          if (entry.filter.mentions) this.resolveMentions(entry).catch(this.deps.onError);
+        for (const filter of this.entries.values())
+          if (filter.mentions) this.put(filter).catch(this.deps.onError);
         return;
       case 'room.changed':
       case 'room.disabled':
@@ -170,65 +152,24 @@ export class AlertEngine {
     }
   };
 
-  // ---- the index
+  // ---- the filters
 
   private async put(filter: AlertFilter): Promise<void> {
-    this.drop(filter.id);
-    const keywords = filter.keywords.flatMap((k) => compileKeyword(k) ?? []);
-    const entry: Entry = {
-      filter,
-      keywords,
-      mentions: [],
-      keys: { words: new Set(), substring: false, authors: [], rooms: [] },
-    };
-    this.entries.set(filter.id, entry);
+    this.entries.set(filter.id, filter);
     this.stats.filters = this.entries.size;
-    this.indexKeywords(entry, keywords);
-    if (keywords.length === 0 && !filter.mentions) {
-      // No words: the filter selects by author (or, with no authors, by room) alone.
-      if (filter.authors.length > 0) {
-        for (const a of filter.authors) add(this.byAuthor, a, entry);
-        entry.keys.authors.push(...filter.authors);
-      } else {
-        for (const r of filter.rooms) add(this.byRoom, r, entry);
-        entry.keys.rooms.push(...filter.rooms);
-      }
+    let mentions: string[] = [];
+    if (filter.mentions) {
+      const subject = await this.deps.access.subject(filter.userId);
+      if (this.entries.get(filter.id) !== filter) return; // replaced or deleted meanwhile
+      mentions = subject ? [subject.user.username, subject.user.displayName] : [];
     }
-    if (filter.mentions) await this.resolveMentions(entry);
-  }
-
-  private indexKeywords(entry: Entry, keywords: readonly CompiledKeyword[]): void {
-    for (const k of keywords) {
-      if (k.kind === 'substring') {
-        this.bySubstring.add(entry);
-        entry.keys.substring = true;
-      } else {
-        const first = k.words[0];
-        if (first === undefined) continue;
-        add(this.byWord, first, entry);
-        entry.keys.words.add(first);
-      }
-    }
-  }
-
-  private async resolveMentions(entry: Entry): Promise<void> {
-    const subject = await this.deps.access.subject(entry.filter.userId);
-    if (this.entries.get(entry.filter.id) !== entry) return; // replaced or deleted meanwhile
-    const names = subject ? [subject.user.username, subject.user.displayName] : [];
-    const mentions = names.flatMap((n) => compileKeyword(n) ?? []);
-    entry.mentions = mentions;
-    this.indexKeywords(entry, mentions);
+    this.matcher.put(filter, mentions);
   }
 
   private drop(id: string): void {
-    const entry = this.entries.get(id);
-    if (!entry) return;
     this.entries.delete(id);
     this.stats.filters = this.entries.size;
-    for (const w of entry.keys.words) remove(this.byWord, w, entry);
-    if (entry.keys.substring) this.bySubstring.delete(entry);
-    for (const a of entry.keys.authors) remove(this.byAuthor, a, entry);
-    for (const r of entry.keys.rooms) remove(this.byRoom, r, entry);
+    this.matcher.drop(id);
   }
 
   // ---- evaluation
@@ -252,49 +193,29 @@ export class AlertEngine {
     timer.unref();
   }
 
-  /** The filters a message matches, before access checks: pure lookups and word checks. */
-  candidates(message: Message): Entry[] {
-    const text = new AnalysedText(message.text, message.storyTitle);
-    const found = new Set<Entry>();
-    for (const w of text.words) {
-      const set = this.byWord.get(w);
-      if (set) for (const e of set) found.add(e);
-    }
-    if (text.noSpaceScript) for (const e of this.bySubstring) found.add(e);
-    for (const e of this.byAuthor.get(message.authorId) ?? []) found.add(e);
-    for (const e of this.byRoom.get(message.roomId) ?? []) found.add(e);
-    this.stats.candidates += found.size;
-    const out: Entry[] = [];
-    for (const e of found) {
-      if (!filterScopeHolds(e.filter, message.roomId, message.authorId)) continue;
-      const textual = e.keywords.length > 0 || e.filter.mentions;
-      if (textual && !e.keywords.some((k) => text.matches(k)) && !e.mentions.some((k) => text.matches(k)))
-        continue;
-      out.push(e);
-    }
-    return out;
-  }
-
   private async drain(): Promise<void> {
     await this.start();
     const batch = this.queue;
     this.queue = [];
+    const result = await this.matcher.match(batch);
+    this.stats.messages += batch.length;
+    this.stats.evaluateMs += result.evaluateMs;
+    this.stats.candidates += result.candidates;
     /** Per message, per owner who may read the room: the filters that matched. */
-    const found: { message: Message; view: RoomView; userId: string; entries: Entry[] }[] = [];
-    for (const message of batch) {
-      this.stats.messages++;
-      const started = performance.now();
-      const entries = this.candidates(message);
-      this.stats.evaluateMs += performance.now() - started;
-      if (entries.length === 0) continue;
+    const found: { message: Message; view: RoomView; userId: string; entries: AlertFilter[] }[] = [];
+    for (const [index, ids] of result.hits) {
+      const message = batch[index];
+      // A filter deleted since the batch was sent is gone from `entries`.
+      const entries = ids.flatMap((id) => this.entries.get(id) ?? []);
+      if (!message || entries.length === 0) continue;
       const view = await this.deps.access.room(message.roomId);
       if (!view) continue;
       const rules = rulesOf(view);
-      const byUser = new Map<string, Entry[]>();
+      const byUser = new Map<string, AlertFilter[]>();
       for (const e of entries) {
-        const list = byUser.get(e.filter.userId);
+        const list = byUser.get(e.userId);
         if (list) list.push(e);
-        else byUser.set(e.filter.userId, [e]);
+        else byUser.set(e.userId, [e]);
       }
       for (const [userId, list] of byUser) {
         const subject = await this.deps.access.subject(userId);
@@ -311,7 +232,7 @@ export class AlertEngine {
       for (const e of f.entries)
         rows.push({
           userId: f.userId,
-          filterId: e.filter.id,
+          filterId: e.id,
           roomId: f.message.roomId,
           seq: f.message.seq,
           at: f.message.at,
@@ -326,13 +247,13 @@ export class AlertEngine {
       ids.set(key, Math.max(ids.get(key) ?? 0, m.id));
     }
     for (const f of found) {
-      const notify = f.entries.filter((e) => e.filter.notify);
+      const notify = f.entries.filter((e) => e.notify);
       if (notify.length === 0) continue;
       const id = ids.get(`${f.userId}\n${f.message.roomId}\n${f.message.seq}`);
       if (f.view.category.chatHistory && id === undefined) continue; // filter or room gone meanwhile
       const alert: WireAlert = {
         id: id ?? null,
-        filters: notify.map((e) => ({ id: e.filter.id, name: e.filter.name })),
+        filters: notify.map((e) => ({ id: e.id, name: e.name })),
         room: { id: f.view.room.id, name: f.view.room.name },
         message: messageToWire(f.message),
       };

@@ -25,7 +25,7 @@ import { idCode, monthCodes, substringBody } from '../text.ts';
 import type { SearchIndex, SearchPage, SearchRequest } from '../types.ts';
 import type { Worker } from 'node:worker_threads';
 import type { FromIndexer, IndexerWorkerData, ToIndexer } from './search-indexer-worker.ts';
-import { startTsWorker } from './start-worker.ts';
+import { startTsWorker } from '../../threads/start-worker.ts';
 import type { WriteTurns } from '../../storage/sqlite/write-turns.ts';
 
 export interface SqliteSearchOptions {
