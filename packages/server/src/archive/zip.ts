@@ -111,16 +111,41 @@ function corrupt(message: string, details?: unknown): never {
   return fail('archive_invalid', message, details);
 }
 
+/**
+ * Guards against archives made to exhaust the importer (ZIP bombs): memory is bounded by the
+ * longest record, and the work by the sizes the manifest declares, which must match the ZIP's own
+ * and may not expand more than `maxRatio` times what the entry takes in the file.
+ */
+export interface ArchiveLimits {
+  /** The longest record (one JSON line), bytes. */
+  readonly maxRecordBytes: number;
+  /** The largest expansion of an entry over 1 MiB, uncompressed / compressed. */
+  readonly maxRatio: number;
+}
+
+/**
+ * Records of real exports are a few kilobytes (a message of at most `maxMessageBytes`, a room's
+ * lists); entries of JSON lines compress 5–20 times, deflate at most about 1,000 times.
+ */
+export const ARCHIVE_LIMITS: ArchiveLimits = { maxRecordBytes: 16 * 1024 * 1024, maxRatio: 250 };
+
+/** Entries up to this size are not checked for their ratio (a few repeated lines compress well). */
+const RATIO_FLOOR_BYTES = 1024 * 1024;
+
 /** Reads an archive file: its manifest, and each entry as checked lines. */
 export class ArchiveReader {
   private constructor(
     private readonly zip: yauzl.ZipFile,
     private readonly entries: Map<string, yauzl.Entry>,
     readonly manifest: Manifest,
+    private readonly limits: ArchiveLimits,
   ) {}
 
-  /** Opens the file and checks the manifest (format, version, entries present, nothing else). */
-  static async open(file: string): Promise<ArchiveReader> {
+  /**
+   * Opens the file and checks the manifest (format, version, entries present, nothing else) and
+   * the entries' sizes against it and the limits.
+   */
+  static async open(file: string, limits: ArchiveLimits = ARCHIVE_LIMITS): Promise<ArchiveReader> {
     let zip: yauzl.ZipFile;
     try {
       zip = await yauzl.openPromise(file, { autoClose: false, strictFileNames: true });
@@ -159,7 +184,22 @@ export class ArchiveReader {
       for (const e of checked.entries) if (!entries.has(e.name)) corrupt(`entry ${e.name} is missing`);
       for (const name of entries.keys())
         if (name !== MANIFEST && !listed.has(name)) corrupt(`entry ${name} is not in the manifest`);
-      return new ArchiveReader(zip, entries, checked);
+      for (const e of checked.entries) {
+        const z = entries.get(e.name);
+        if (!z) continue;
+        // The ZIP checks each entry against its own header while reading; the header must agree.
+        if (z.uncompressedSize !== e.bytes)
+          corrupt(`entry ${e.name} holds ${z.uncompressedSize} bytes, the manifest says ${e.bytes}`, {
+            entry: e.name,
+          });
+        if (z.uncompressedSize > RATIO_FLOOR_BYTES && z.uncompressedSize > limits.maxRatio * z.compressedSize)
+          corrupt(
+            `entry ${e.name} expands ${Math.round(z.uncompressedSize / Math.max(1, z.compressedSize))} times ` +
+              `(at most ${limits.maxRatio}): refused as a possible ZIP bomb`,
+            { entry: e.name },
+          );
+      }
+      return new ArchiveReader(zip, entries, checked, limits);
     } catch (error) {
       zip.close();
       if (error instanceof Error && error.name !== 'StoaError')
@@ -189,9 +229,17 @@ export class ArchiveReader {
     }
     const hash = createHash('sha256');
     let bytes = 0;
+    /** Bytes since the last line break: a record may not grow past the limit in memory. */
+    let open = 0;
+    const max = this.limits.maxRecordBytes;
     stream.on('data', (chunk: Buffer) => {
       hash.update(chunk);
       bytes += chunk.length;
+      const firstBreak = chunk.indexOf(10);
+      const lastBreak = chunk.lastIndexOf(10);
+      const longest = firstBreak < 0 ? open + chunk.length : open + firstBreak;
+      open = lastBreak < 0 ? open + chunk.length : chunk.length - lastBreak - 1;
+      if (longest > max || open > max) stream.destroy(new Error(`a record is longer than ${max} bytes`));
     });
     let line = 0;
     let pending: { line: number; value: unknown } | undefined;
