@@ -189,9 +189,11 @@ export class ArchiveReader {
         if (!z) continue;
         // The ZIP checks each entry against its own header while reading; the header must agree.
         if (z.uncompressedSize !== e.bytes)
-          corrupt(`entry ${e.name} holds ${z.uncompressedSize} bytes, the manifest says ${e.bytes}`, {
-            entry: e.name,
-          });
+          fail(
+            'checksum_mismatch',
+            `entry ${e.name} does not match the manifest (size: ${z.uncompressedSize} bytes, manifest ${e.bytes})`,
+            { entry: e.name, expected: { bytes: e.bytes }, actual: { bytes: z.uncompressedSize } },
+          );
         if (z.uncompressedSize > RATIO_FLOOR_BYTES && z.uncompressedSize > limits.maxRatio * z.compressedSize)
           corrupt(
             `entry ${e.name} expands ${Math.round(z.uncompressedSize / Math.max(1, z.compressedSize))} times ` +
