@@ -93,13 +93,16 @@ function next(ms: number): void {
 /** One chunk, waiting (blocking this thread, not the event loop) for a turn at the lock. */
 function lockedChunk(): DrainResult {
   if (!turns) return indexer.drainChunk();
+  // Folded and tokenised before asking: once its turn comes, the lock is taken at once.
+  const prepared = indexer.prepareChunk();
+  if (prepared.length === 0) return { handled: 0, holdMs: 0 };
   turns.want();
   const deadline = performance.now() + TURN_WAIT_MS;
   try {
     for (;;) {
       const seen = turns.granted();
       try {
-        return indexer.drainChunk(() => turns.done());
+        return indexer.writeChunk(prepared, () => turns.done());
       } catch (error) {
         if (!isBusy(error) || performance.now() > deadline) throw error;
         turns.waitForTurn(5, seen);

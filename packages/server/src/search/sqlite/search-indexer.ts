@@ -42,7 +42,7 @@ interface MessageRow {
   author_id: string | null;
 }
 
-interface Prepared {
+export interface Prepared {
   readonly row: MessageRow;
   readonly entry: Entry | undefined;
 }
@@ -133,8 +133,21 @@ export class SearchIndexer {
    * Indexes the oldest queued messages in one short transaction. Throws SQLITE_BUSY when another
    * connection holds the write lock (the caller retries).
    */
-  drainChunk(onLocked?: () => void): DrainResult {
-    const prepared: Prepared[] = this.queued.all(this.chunk).map((row) => ({ row, entry: entryOf(row) }));
+  drainChunk(): DrainResult {
+    return this.writeChunk(this.prepareChunk());
+  }
+
+  /** Reads the oldest queued messages and folds and tokenises them: the work done without the lock. */
+  prepareChunk(): Prepared[] {
+    return this.queued.all(this.chunk).map((row) => ({ row, entry: entryOf(row) }));
+  }
+
+  /**
+   * Writes a prepared chunk in one short transaction (entries changed or dequeued since they were
+   * read are handled from the current row). Throws SQLITE_BUSY when another connection holds the
+   * write lock; the same chunk can be written again.
+   */
+  writeChunk(prepared: readonly Prepared[], onLocked?: () => void): DrainResult {
     if (prepared.length === 0) return { handled: 0, holdMs: 0 };
     const started = performance.now();
     this.begin.run();
