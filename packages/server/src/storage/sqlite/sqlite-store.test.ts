@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { ComplianceKind, ComplianceRecord } from '../../domain/model.ts';
 import { storeContract } from '../contract.ts';
-import { openSqliteStore } from './sqlite-store.ts';
+import { INLINE_SYNC_MAX_WRITES, openSqliteStore } from './sqlite-store.ts';
 
 storeContract('sqlite', () =>
   openSqliteStore({ file: join(mkdtempSync(join(tmpdir(), 'stoa-store-')), 'stoa.db') }),
@@ -80,12 +80,15 @@ describe('sqlite store: locks and deferred durability', () => {
 
   /**
    * Holds every `fdatasync` the store starts until `release` (the operating system's call, made
-   * late: the store's own code runs unchanged), or fails them with `error`.
+   * late: the store's own code runs unchanged), or fails them with `error`; counts the syncs made
+   * in place (`fdatasyncSync`), which fail with `error` too.
    */
   function holdSyncs(error?: NodeJS.ErrnoException) {
     const original = fs.fdatasync;
+    const originalSync = fs.fdatasyncSync;
     const held: (() => void)[] = [];
     let calls = 0;
+    let inline = 0;
     (fs as { fdatasync: unknown }).fdatasync = (
       fd: number,
       cb: (e: NodeJS.ErrnoException | null) => void,
@@ -93,12 +96,19 @@ describe('sqlite store: locks and deferred durability', () => {
       calls++;
       held.push(() => (error ? cb(error) : original(fd, cb)));
     };
+    (fs as { fdatasyncSync: unknown }).fdatasyncSync = (fd: number) => {
+      inline++;
+      if (error) throw error;
+      originalSync(fd);
+    };
     syncBuiltinESMExports();
     return {
       calls: () => calls,
+      inline: () => inline,
       release: () => held.splice(0).forEach((go) => go()),
       restore: () => {
         (fs as { fdatasync: unknown }).fdatasync = original;
+        (fs as { fdatasyncSync: unknown }).fdatasyncSync = originalSync;
         syncBuiltinESMExports();
       },
     };
@@ -112,13 +122,18 @@ describe('sqlite store: locks and deferred durability', () => {
     const syncs = holdSyncs();
     try {
       let first = false;
-      const a = store.write((tx) => tx.recordCompliance(record('PART'))).then(() => (first = true));
+      // A commit larger than INLINE_SYNC_MAX_WRITES is synced off the event loop.
+      const a = Promise.all(
+        Array.from({ length: INLINE_SYNC_MAX_WRITES + 1 }, () =>
+          store.write((tx) => tx.recordCompliance(record('PART'))),
+        ),
+      ).then(() => (first = true));
       await tick();
       // Committed (another connection reads it) but not yet acknowledged: the sync is held.
       const reader = new BetterSqlite3(file, { readonly: true });
       assert.equal(
         reader.prepare("SELECT count(*) FROM compliance_events WHERE kind = 'PART'").pluck().get(),
-        1,
+        INLINE_SYNC_MAX_WRITES + 1,
       );
       reader.close();
       assert.equal(first, false);
@@ -138,6 +153,10 @@ describe('sqlite store: locks and deferred durability', () => {
       syncs.release();
       await Promise.all([b, c]);
       assert.equal(later, 2);
+      assert.equal(syncs.inline(), 0, 'small commits wait for the sync in flight');
+      // With no sync running, a small commit is synced in place and settles at once.
+      await store.write((tx) => tx.recordCompliance(record('PART')));
+      assert.deepEqual([syncs.calls(), syncs.inline()], [2, 1]);
       // A deferred write settles at commit, without waiting for a sync.
       let deferred = false;
       const d = store
@@ -160,15 +179,29 @@ describe('sqlite store: locks and deferred durability', () => {
     const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
     const syncs = holdSyncs(eio);
     try {
-      const failed = store.write((tx) => tx.recordCompliance(record('PART')));
+      // A small commit, synced in place, fails at once…
+      await assert.rejects(
+        store.write((tx) => tx.recordCompliance(record('PART'))),
+        /could not sync the database to disk: EIO/,
+      );
+      assert.equal(syncs.inline(), 1);
+      // …a large one, synced off the loop, when its sync returns.
+      const large = assert.rejects(
+        Promise.all(
+          Array.from({ length: INLINE_SYNC_MAX_WRITES + 1 }, () =>
+            store.write((tx) => tx.recordCompliance(record('PART'))),
+          ),
+        ),
+        /could not sync the database to disk: EIO/,
+      );
       await tick();
       syncs.release();
-      await assert.rejects(failed, /could not sync the database to disk: EIO/);
+      await large;
       syncs.restore();
       await store.write((tx) => tx.recordCompliance(record('JOIN')));
       // Committed all the same (the sync, not the commit, failed); later writes go through.
       const kinds = (await store.read.listCompliance(0, 10)).map((r) => r.kind);
-      assert.deepEqual(kinds, ['PART', 'JOIN']);
+      assert.deepEqual(kinds, [...Array<string>(INLINE_SYNC_MAX_WRITES + 2).fill('PART'), 'JOIN']);
     } finally {
       syncs.restore();
       await store.close();

@@ -21,7 +21,7 @@
  * later (docs/decisions/0009).
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { closeSync, fdatasync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import { Kysely, SqliteDialect } from 'kysely';
 import { migrateToLatest } from '../migrate.ts';
 import type { DB } from '../schema.ts';
@@ -47,6 +47,11 @@ export interface SqliteStoreOptions {
 
 /** How long the writer keeps retrying a locked database before failing the batch, ms. */
 export const BUSY_RETRY_MS = 5000;
+/**
+ * A commit of at most this many writes is synced on the event loop, when no sync is running; a
+ * larger one (a busy server) off it (docs/decisions/0010).
+ */
+export const INLINE_SYNC_MAX_WRITES = 4;
 /** At most this long after a deferred commit, the WAL is synced to disk, ms. */
 export const DEFERRED_SYNC_MS = 100;
 
@@ -130,7 +135,18 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
    * written before it started, so it settles every write committed so far; writes committed while
    * it runs wait for the next one, which starts as soon as it returns (a second group commit).
    */
-  const sync = (): void => {
+  const settle = (settling: Committed[], error: Error | null): void => {
+    if (error) {
+      // Nothing is promised durable; what was written is tried again shortly (or at close).
+      unsynced = true;
+      const failed = new Error(`could not sync the database to disk: ${error.message}`);
+      for (const c of settling) c.job.reject(failed);
+      syncTimer ??= setTimeout(sync, DEFERRED_SYNC_MS);
+      return;
+    }
+    for (const c of settling) c.job.resolve(c.value);
+  };
+  const sync = (inline = false): void => {
     if (syncTimer) clearTimeout(syncTimer);
     syncTimer = undefined;
     if (syncing || (awaitingSync.length === 0 && !unsynced)) return;
@@ -144,22 +160,24 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       for (const c of settling) c.job.reject(error);
       return;
     }
-    syncing = true;
     const settling = awaitingSync;
     awaitingSync = [];
     unsynced = false; // commits after this point set it again
+    if (inline) {
+      let failure: Error | null = null;
+      try {
+        fdatasyncSync(walFd);
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
+      settle(settling, failure);
+      return;
+    }
+    syncing = true;
     fdatasync(walFd, (error) => {
       syncing = false;
-      if (error) {
-        // Nothing is promised durable; what was written is tried again shortly (or at close).
-        unsynced = true;
-        const failed = new Error(`could not sync the database to disk: ${error.message}`);
-        for (const c of settling) c.job.reject(failed);
-        syncTimer ??= setTimeout(sync, DEFERRED_SYNC_MS);
-        return;
-      }
-      for (const c of settling) c.job.resolve(c.value);
-      sync();
+      settle(settling, error);
+      if (!error) sync();
     });
   };
 
@@ -238,7 +256,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         job.resolve(outcome.value);
       } else awaitingSync.push({ job, value: outcome.value });
     });
-    if (awaitingSync.length > 0) sync();
+    // A small commit is synced in place: at low rates that answers soonest (a sync off the loop
+    // settles only when the loop comes round, which a busy fan-out delays); larger ones off it.
+    if (awaitingSync.length > 0) sync(batch.length <= INLINE_SYNC_MAX_WRITES);
     if (queue.length > 0) schedule();
     else options.turns?.setBusy(false);
   };
