@@ -154,7 +154,9 @@ describe('sqlite store: locks and deferred durability', () => {
       await Promise.all([b, c]);
       assert.equal(later, 2);
       assert.equal(syncs.inline(), 0, 'small commits wait for the sync in flight');
-      // With no sync running, a small commit is synced in place and settles at once.
+      // A quiet store (no sync running, no commit in the last INLINE_SYNC_QUIET_MS) syncs a small
+      // commit in place and settles it at once.
+      await tick();
       await store.write((tx) => tx.recordCompliance(record('PART')));
       assert.deepEqual([syncs.calls(), syncs.inline()], [2, 1]);
       // A deferred write settles at commit, without waiting for a sync.
@@ -180,6 +182,7 @@ describe('sqlite store: locks and deferred durability', () => {
     const syncs = holdSyncs(eio);
     try {
       // A small commit, synced in place, fails at once…
+      await tick();
       await assert.rejects(
         store.write((tx) => tx.recordCompliance(record('PART'))),
         /could not sync the database to disk: EIO/,

@@ -48,10 +48,12 @@ export interface SqliteStoreOptions {
 /** How long the writer keeps retrying a locked database before failing the batch, ms. */
 export const BUSY_RETRY_MS = 5000;
 /**
- * A commit of at most this many writes is synced on the event loop, when no sync is running; a
- * larger one (a busy server) off it (docs/decisions/0010).
+ * A commit of at most this many writes, made at least `INLINE_SYNC_QUIET_MS` after the previous
+ * one ended and while no sync runs (a server that is not busy), is synced on the event loop;
+ * others off it (docs/decisions/0010).
  */
 export const INLINE_SYNC_MAX_WRITES = 4;
+export const INLINE_SYNC_QUIET_MS = 2;
 /** At most this long after a deferred commit, the WAL is synced to disk, ms. */
 export const DEFERRED_SYNC_MS = 100;
 
@@ -195,7 +197,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     for (const job of batch) job.reject(error);
   };
 
+  /** When the previous flush ended (performance.now()). */
+  let lastFlushEnd = 0;
   const flush = async () => {
+    const quiet = performance.now() - lastFlushEnd >= INLINE_SYNC_QUIET_MS;
     if (!stepped && options.turns?.wanted()) {
       // The other writer (the search indexer) waits for the lock: let it take one turn now.
       stepped = true;
@@ -256,9 +261,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         job.resolve(outcome.value);
       } else awaitingSync.push({ job, value: outcome.value });
     });
-    // A small commit is synced in place: at low rates that answers soonest (a sync off the loop
-    // settles only when the loop comes round, which a busy fan-out delays); larger ones off it.
-    if (awaitingSync.length > 0) sync(batch.length <= INLINE_SYNC_MAX_WRITES);
+    // A small commit of a quiet server is synced in place: that answers soonest (a sync off the
+    // loop settles only when the loop comes round, which a busy fan-out delays); others off it.
+    if (awaitingSync.length > 0) sync(quiet && batch.length <= INLINE_SYNC_MAX_WRITES);
+    lastFlushEnd = performance.now();
     if (queue.length > 0) schedule();
     else options.turns?.setBusy(false);
   };
