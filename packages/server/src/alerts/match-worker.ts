@@ -33,23 +33,9 @@ port.on('message', (m: ToMatcher) => {
     case 'drop':
       index.drop(m.id);
       return;
-    case 'match': {
-      const started = performance.now();
-      const seen = index.candidatesSeen;
-      const hits: [number, string[]][] = [];
-      m.messages.forEach((message, i) => {
-        const ids = index.match(message);
-        if (ids.length > 0) hits.push([i, ids]);
-      });
-      port.postMessage({
-        type: 'matched',
-        id: m.id,
-        hits,
-        evaluateMs: performance.now() - started,
-        candidates: index.candidatesSeen - seen,
-      } satisfies FromMatcher);
+    case 'match':
+      port.postMessage({ type: 'matched', id: m.id, ...index.matchAll(m.messages) } satisfies FromMatcher);
       return;
-    }
     case 'stop':
       port.close();
       return;

@@ -37,18 +37,7 @@ export class InProcessMatcher implements FilterMatcher {
   }
 
   match(messages: readonly MatchInput[]): Promise<MatchResult> {
-    const started = performance.now();
-    const seen = this.index.candidatesSeen;
-    const hits: [number, string[]][] = [];
-    messages.forEach((m, i) => {
-      const ids = this.index.match(m);
-      if (ids.length > 0) hits.push([i, ids]);
-    });
-    return Promise.resolve({
-      hits,
-      evaluateMs: performance.now() - started,
-      candidates: this.index.candidatesSeen - seen,
-    });
+    return Promise.resolve(this.index.matchAll(messages));
   }
 
   close(): Promise<void> {
