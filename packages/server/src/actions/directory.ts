@@ -6,7 +6,7 @@ import { GLOBAL_POLICY_ID } from '../domain/policy.ts';
 import { groupRef, userRef } from '../domain/principals.ts';
 import { parseSetting } from '../domain/settings.ts';
 import { requireAdmin, transact, type ActionContext } from './context.ts';
-import { directoryBefore, inviteAfterDirectoryChange } from './invitations.ts';
+import { directoryBefore, inviteAfterDirectoryChange, inviteAfterWallDeleted } from './invitations.ts';
 import { resolvePrincipal } from './principals.ts';
 
 export interface NewUserInput {
@@ -178,9 +178,15 @@ export async function doDeleteGroup(ctx: ActionContext, actor: Actor, groupId: s
     const categories = (await tx.listCategories()).filter((c) =>
       [c.allowed, c.denied, c.creators].some((list) => list.includes(ref)),
     );
-    const rooms = (await tx.listRooms({ includeDisabled: true })).filter((r) =>
+    const allRooms = await tx.listRooms({ includeDisabled: true });
+    const rooms = allRooms.filter((r) =>
       [r.members, r.managers, r.presenters].some((list) => list.includes(ref)),
     );
+    // Categories that denied the group: its users may now reach their rooms (invitations).
+    const walls = categories
+      .filter((c) => c.denied.includes(ref))
+      .map((category) => ({ category, rooms: allRooms.filter((r) => r.categoryId === category.id) }));
+    const before = walls.length > 0 ? await directoryBefore(tx, [ref]) : undefined;
     await tx.deleteGroup(groupId);
     await tx.assignPolicy(ref, null);
     await tx.recordAudit({
@@ -190,6 +196,7 @@ export async function doDeleteGroup(ctx: ActionContext, actor: Actor, groupId: s
       target: ref,
       details: { categories: categories.map((c) => c.name), rooms: rooms.map((r) => r.name) },
     });
+    if (before) await inviteAfterWallDeleted(tx, emit, before, walls, ctx.clock(), actor);
     emit({ kind: 'directory.changed' });
     for (const c of categories) emit({ kind: 'category.changed', categoryId: c.id });
     for (const r of rooms) emit({ kind: 'room.changed', roomId: r.id, access: true });

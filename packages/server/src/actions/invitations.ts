@@ -322,6 +322,47 @@ export async function inviteAfterDirectoryChange(
   return out;
 }
 
+/**
+ * A group that categories denied was deleted (its entries gone with it): its users are no longer
+ * walled out. Invites them to the rooms of those categories, with invitations in effect, that
+ * they may access now and could not before. `before`: the group's users as access saw them before
+ * the deletion (`directoryBefore`); `walls`: the categories that denied it, and their rooms, as
+ * they were.
+ */
+export async function inviteAfterWallDeleted(
+  tx: StoreWriter,
+  emit: Emit,
+  before: ReadonlyMap<string, Subject>,
+  walls: readonly { category: Category; rooms: readonly Room[] }[],
+  at: number,
+  actor?: Actor,
+): Promise<InvitationRecord[]> {
+  const actorId = userIdOf(actor);
+  const candidates = [...before.keys()].filter((id) => id !== actorId);
+  if (candidates.length === 0 || walls.length === 0) return [];
+  const directory = new UserDirectory(tx);
+  const after = await directory.subjects(await directory.users(new Set(candidates)));
+  const out: InvitationRecord[] = [];
+  for (const wall of walls) {
+    const category = await tx.getCategory(wall.category.id);
+    if (!category?.invitations) continue;
+    for (const was of wall.rooms) {
+      const room = await tx.getRoom(was.id);
+      if (!room || !invitationsEffective(room, category)) continue;
+      const rulesBefore = accessRules({ room: was, category: wall.category });
+      const rulesNow = accessRules({ room, category });
+      const granted = after
+        .filter((s) => {
+          const old = before.get(s.userId);
+          return canAccess(s, rulesNow) && !(old && canAccess(old, rulesBefore));
+        })
+        .map((s) => s.userId);
+      out.push(...(await invite(tx, emit, room, granted, at)));
+    }
+  }
+  return out;
+}
+
 /** Marks every invitation up to `id` seen, for all the user's connections (the cursor roams). */
 export async function doMarkInvitationsSeen(
   ctx: ActionContext,

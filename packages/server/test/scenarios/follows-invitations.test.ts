@@ -9,6 +9,7 @@ import type { ServerEvent } from '@stoa/protocol';
 import { doCreateCategory, doUpdateCategory } from '../../src/actions/categories.ts';
 import {
   doChangeGroupMembers,
+  doDeleteGroup,
   doCreateGroup,
   doCreateUser,
   doUpdateUser,
@@ -458,6 +459,16 @@ describe('following and invitations', () => {
     assert.deepEqual(await invitedRooms('nina'), []);
     await doChangeGroupMembers(ctx, CLI, banned.id, { remove: ['nina'] });
     assert.deepEqual(await invitedRooms('nina'), [open.id]);
+    // Walled out again, then the wall itself is deleted: the room opens anew for her; carol,
+    // who was never behind it, gets nothing new.
+    // (Seen while visible: the listing hides invitations to rooms she cannot reach.)
+    await seeAll('nina');
+    await seeAll('carol');
+    await doChangeGroupMembers(ctx, CLI, banned.id, { add: ['nina'] });
+    assert.deepEqual(await invitedRooms('nina'), []);
+    await doDeleteGroup(ctx, CLI, banned.id);
+    assert.deepEqual(await invitedRooms('nina'), [open.id]);
+    assert.deepEqual(await invitedRooms('carol'), []);
 
     // dave made an administrator: in every scope, so invited to the open room only.
     await doUpdateUser(ctx, CLI, org.users.dave.id, { isAdmin: true });
