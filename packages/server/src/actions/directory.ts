@@ -6,7 +6,7 @@ import { GLOBAL_POLICY_ID } from '../domain/policy.ts';
 import { groupRef, userRef } from '../domain/principals.ts';
 import { parseSetting } from '../domain/settings.ts';
 import { requireAdmin, transact, type ActionContext } from './context.ts';
-import { directoryBefore, inviteAfterDirectoryChange, inviteAfterWallDeleted } from './invitations.ts';
+import { directoryBefore, inviteAfterDirectoryChange } from './invitations.ts';
 import { resolvePrincipal } from './principals.ts';
 
 export interface NewUserInput {
@@ -101,7 +101,8 @@ export async function doUpdateUser(
       details: { ...logged, passwordChanged: hash !== undefined },
     });
     // An administrator is in every category's scope: open rooms there are newly accessible.
-    if (before) await inviteAfterDirectoryChange(tx, emit, before, [userId], ctx.clock(), actor, true);
+    if (before)
+      await inviteAfterDirectoryChange(tx, emit, before, [userId], ctx.clock(), actor, { everyRoom: true });
     emit({ kind: 'directory.changed' });
     return (await tx.getUser(userId)) as User;
   });
@@ -182,11 +183,15 @@ export async function doDeleteGroup(ctx: ActionContext, actor: Actor, groupId: s
     const rooms = allRooms.filter((r) =>
       [r.members, r.managers, r.presenters].some((list) => list.includes(ref)),
     );
-    // Categories that denied the group: its users may now reach their rooms (invitations).
-    const walls = categories
-      .filter((c) => c.denied.includes(ref))
-      .map((category) => ({ category, rooms: allRooms.filter((r) => r.categoryId === category.id) }));
-    const before = walls.length > 0 ? await directoryBefore(tx, [ref]) : undefined;
+    // Rooms of categories that denied the group, as they were: its users may now reach them.
+    const walls = new Map(categories.filter((c) => c.denied.includes(ref)).map((c) => [c.id, c]));
+    const was = new Map(
+      allRooms.flatMap((room) => {
+        const category = walls.get(room.categoryId);
+        return category ? [[room.id, { room, category }] as const] : [];
+      }),
+    );
+    const before = was.size > 0 ? await directoryBefore(tx, [ref]) : undefined;
     await tx.deleteGroup(groupId);
     await tx.assignPolicy(ref, null);
     await tx.recordAudit({
@@ -196,7 +201,8 @@ export async function doDeleteGroup(ctx: ActionContext, actor: Actor, groupId: s
       target: ref,
       details: { categories: categories.map((c) => c.name), rooms: rooms.map((r) => r.name) },
     });
-    if (before) await inviteAfterWallDeleted(tx, emit, before, walls, ctx.clock(), actor);
+    if (before)
+      await inviteAfterDirectoryChange(tx, emit, before, before.keys(), ctx.clock(), actor, { was });
     emit({ kind: 'directory.changed' });
     for (const c of categories) emit({ kind: 'category.changed', categoryId: c.id });
     for (const r of rooms) emit({ kind: 'room.changed', roomId: r.id, access: true });

@@ -276,11 +276,13 @@ export async function directoryBefore(
 
 /**
  * The directory changed: a user was created or made an administrator, or group members were added
- * or removed. Invites each of `userIds` to the rooms with invitations in effect that they may
- * access now and could not before (`before`, from `directoryBefore`; a user absent from it could
- * access nothing). Only a room whose members or category scope name an affiliation the user gained
- * or lost can decide differently now, so only those are checked, unless `everyRoom` (a new
- * administrator is in every scope).
+ * or removed, or a group deleted. Invites each of `userIds` to the rooms with invitations in effect
+ * that they may access now and could not before (`before`, from `directoryBefore`; a user absent
+ * from it could access nothing). Only a room whose members or category scope name an affiliation
+ * the user gained or lost can decide differently now, so only those are checked, unless
+ * `everyRoom` (a new administrator is in every scope). When the change also rewrote rooms and
+ * categories (a deleted group's entries go with it), `was` holds them as they were: access before
+ * is judged by those.
  */
 export async function inviteAfterDirectoryChange(
   tx: StoreWriter,
@@ -289,8 +291,12 @@ export async function inviteAfterDirectoryChange(
   userIds: Iterable<string>,
   at: number,
   actor?: Actor,
-  everyRoom = false,
+  options: {
+    readonly everyRoom?: boolean;
+    readonly was?: ReadonlyMap<string, { readonly room: Room; readonly category: Category }>;
+  } = {},
 ): Promise<InvitationRecord[]> {
+  const everyRoom = options.everyRoom ?? false;
   const actorId = userIdOf(actor);
   const candidates = new Set([...userIds].filter((id) => id !== actorId));
   if (candidates.size === 0) return [];
@@ -309,56 +315,19 @@ export async function inviteAfterDirectoryChange(
   for (const room of await tx.listRooms({ includeDisabled: true })) {
     const category = categories.get(room.categoryId);
     if (!category || !invitationsEffective(room, category)) continue;
-    if (!names(room.members) && !names(category.allowed) && !names(category.denied)) continue;
+    const old = options.was?.get(room.id) ?? { room, category };
+    const named = [room.members, category.allowed, category.denied];
+    if (old.room !== room) named.push(old.room.members, old.category.allowed, old.category.denied);
+    if (!named.some(names)) continue;
     const rules = accessRules({ room, category });
+    const rulesBefore = old.room === room ? rules : accessRules(old);
     const granted = after
       .filter((s) => {
         const was = before.get(s.userId);
-        return canAccess(s, rules) && !(was && canAccess(was, rules));
+        return canAccess(s, rules) && !(was && canAccess(was, rulesBefore));
       })
       .map((s) => s.userId);
     out.push(...(await invite(tx, emit, room, granted, at)));
-  }
-  return out;
-}
-
-/**
- * A group that categories denied was deleted (its entries gone with it): its users are no longer
- * walled out. Invites them to the rooms of those categories, with invitations in effect, that
- * they may access now and could not before. `before`: the group's users as access saw them before
- * the deletion (`directoryBefore`); `walls`: the categories that denied it, and their rooms, as
- * they were.
- */
-export async function inviteAfterWallDeleted(
-  tx: StoreWriter,
-  emit: Emit,
-  before: ReadonlyMap<string, Subject>,
-  walls: readonly { category: Category; rooms: readonly Room[] }[],
-  at: number,
-  actor?: Actor,
-): Promise<InvitationRecord[]> {
-  const actorId = userIdOf(actor);
-  const candidates = [...before.keys()].filter((id) => id !== actorId);
-  if (candidates.length === 0 || walls.length === 0) return [];
-  const directory = new UserDirectory(tx);
-  const after = await directory.subjects(await directory.users(new Set(candidates)));
-  const out: InvitationRecord[] = [];
-  for (const wall of walls) {
-    const category = await tx.getCategory(wall.category.id);
-    if (!category?.invitations) continue;
-    for (const was of wall.rooms) {
-      const room = await tx.getRoom(was.id);
-      if (!room || !invitationsEffective(room, category)) continue;
-      const rulesBefore = accessRules({ room: was, category: wall.category });
-      const rulesNow = accessRules({ room, category });
-      const granted = after
-        .filter((s) => {
-          const old = before.get(s.userId);
-          return canAccess(s, rulesNow) && !(old && canAccess(old, rulesBefore));
-        })
-        .map((s) => s.userId);
-      out.push(...(await invite(tx, emit, room, granted, at)));
-    }
   }
   return out;
 }
