@@ -87,7 +87,8 @@ test('the matcher thread answers as the in-process matcher, and comes back with 
     assert.deepEqual(await batch(thread), expected);
 
     // Kill the thread: the batch in flight fails, a new thread starts a second later with every filter.
-    const worker = (thread as unknown as { worker: { terminate: () => Promise<number> } }).worker;
+    const worker = (thread as unknown as { thread: { worker: { terminate: () => Promise<number> } } }).thread
+      .worker;
     const inFlight = thread.match(corpus.map(([m]) => m));
     await worker.terminate();
     await assert.rejects(inFlight, /stopped/);

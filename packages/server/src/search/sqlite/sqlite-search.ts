@@ -23,9 +23,8 @@ import { toMessage } from '../../storage/rows.ts';
 import type { MessagesTable } from '../../storage/schema.ts';
 import { idCode, monthCodes, substringBody } from '../text.ts';
 import type { SearchIndex, SearchPage, SearchRequest } from '../types.ts';
-import type { Worker } from 'node:worker_threads';
 import type { FromIndexer, IndexerWorkerData, ToIndexer } from './search-indexer-worker.ts';
-import { startTsWorker } from '../../threads/start-worker.ts';
+import { SupervisedWorker } from '../../threads/supervised-worker.ts';
 import type { WriteTurns } from '../../storage/sqlite/write-turns.ts';
 
 export interface SqliteSearchOptions {
@@ -177,14 +176,11 @@ export class SqliteSearch implements SearchIndex {
   private readonly reader: Database;
   private readonly statements = new Map<string, Statement<unknown[], MessageRow>>();
   private readonly roomShare: Statement<[string], { rooms: number | null; all: number | null }>;
-  private worker: Worker | undefined;
+  /** The indexer thread (search-indexer-worker.ts), restarted a second after it dies. */
+  private readonly indexer: SupervisedWorker<ToIndexer, FromIndexer>;
   private readonly drains = new Map<number, (ok: boolean) => void>();
   private nextDrain = 0;
   private closed = false;
-  private exited: Promise<void> = Promise.resolve();
-  /** Rejects if the first worker fails before answering anything (e.g. it cannot load). */
-  readonly started: Promise<void>;
-  private settleStart: { ok: () => void; fail: (error: unknown) => void } | undefined;
 
   constructor(private readonly options: SqliteSearchOptions) {
     this.reader = new BetterSqlite3(options.file, { readonly: true });
@@ -199,51 +195,34 @@ export class SqliteSearch implements SearchIndex {
       `SELECT (SELECT sum(last_seq) FROM rooms WHERE id IN (SELECT value FROM json_each(?))) AS rooms,
               (SELECT sum(last_seq) FROM rooms) AS "all"`,
     );
-    this.started = new Promise((ok, fail) => (this.settleStart = { ok, fail }));
-    this.started.catch(() => undefined);
-    this.startWorker();
+    const data: IndexerWorkerData = {
+      file: options.file,
+      drainIntervalMs: options.drainIntervalMs ?? 200,
+      checkpointBytes: CHECKPOINT_BYTES,
+      ...(options.turns ? { turns: options.turns.cells } : {}),
+    };
+    this.indexer = new SupervisedWorker({
+      entry: new URL('./search-indexer-worker.ts', import.meta.url),
+      workerData: data,
+      onMessage: (m) => {
+        if (m.type === 'drained') {
+          this.drains.get(m.id)?.(m.ok);
+          this.drains.delete(m.id);
+        } else {
+          options.onError?.(Object.assign(new Error(`search indexer: ${m.message}`), { stack: m.stack }));
+        }
+      },
+      onError: (error) => options.onError?.(error),
+      // The queue is durable: a new thread repeats the drain requests that were waiting.
+      onRestart: () => {
+        for (const id of this.drains.keys()) this.indexer.post({ type: 'drain', id });
+      },
+    });
   }
 
-  /** The indexer thread (search-indexer-worker.ts); restarted after a second if it dies. */
-  private startWorker(): void {
-    const data: IndexerWorkerData = {
-      file: this.options.file,
-      drainIntervalMs: this.options.drainIntervalMs ?? 200,
-      checkpointBytes: CHECKPOINT_BYTES,
-      ...(this.options.turns ? { turns: this.options.turns.cells } : {}),
-    };
-    const worker = startTsWorker(new URL('./search-indexer-worker.ts', import.meta.url), data);
-    this.worker = worker;
-    worker.on('message', (m: FromIndexer) => {
-      this.settleStart?.ok();
-      this.settleStart = undefined;
-      if (m.type === 'drained') {
-        this.drains.get(m.id)?.(m.ok);
-        this.drains.delete(m.id);
-      } else {
-        this.options.onError?.(Object.assign(new Error(`search indexer: ${m.message}`), { stack: m.stack }));
-      }
-    });
-    worker.on('error', (error) => {
-      this.settleStart?.fail(error);
-      this.settleStart = undefined;
-      this.options.onError?.(error);
-    });
-    this.exited = new Promise((resolve) =>
-      worker.once('exit', () => {
-        if (this.worker === worker) this.worker = undefined;
-        resolve();
-        if (this.closed) return;
-        // Died unexpectedly (reported through 'error'): the queue is durable, start again and
-        // repeat the drain requests that were waiting.
-        setTimeout(() => {
-          if (this.closed) return;
-          this.startWorker();
-          for (const id of this.drains.keys())
-            this.worker?.postMessage({ type: 'drain', id } satisfies ToIndexer);
-        }, 1000).unref();
-      }),
-    );
+  /** Rejects if the first indexer thread fails before answering anything (e.g. it cannot load). */
+  get started(): Promise<void> {
+    return this.indexer.started;
   }
 
   /**
@@ -264,7 +243,7 @@ export class SqliteSearch implements SearchIndex {
           this.drains.delete(id);
           resolve();
         }, waitMs);
-      this.worker?.postMessage({ type: 'drain', id } satisfies ToIndexer);
+      this.indexer.post({ type: 'drain', id });
     });
   }
 
@@ -308,8 +287,7 @@ export class SqliteSearch implements SearchIndex {
     this.closed = true;
     for (const done of this.drains.values()) done(false);
     this.drains.clear();
-    this.worker?.postMessage({ type: 'stop' } satisfies ToIndexer);
-    await this.exited;
+    await this.indexer.close({ type: 'stop' });
     this.reader.close();
   }
 }
