@@ -5,37 +5,29 @@
  * the user, the feed with paging and seen marking, removed messages, limits, and a restart.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { ServerEvent, WireAlert } from '@stoa/protocol';
 import { doRemoveMessages } from '../../src/actions/removal.ts';
 import { doUpdateRoom } from '../../src/actions/rooms.ts';
-import { CLI, buildOrg, type Org } from '../support/org.ts';
-import { api, login, WsClient } from '../support/clients.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { CLI } from '../support/org.ts';
+import { api, WsClient } from '../support/clients.ts';
+import { orgServer } from '../support/org-server.ts';
 
 type Alert = Extract<ServerEvent, { type: 'alert' }>;
 
 describe('topic feeds and keyword alerts', () => {
-  let dataDir: string;
-  let t: TestServer;
-  let org: Org;
-  const tokens: Record<string, string> = {};
-  const clients: WsClient[] = [];
-  const connect = async (user: string) => {
-    const c = await WsClient.connect(t.wsUrl, tokens[user] as string);
-    clients.push(c);
-    return c;
-  };
+  const env = orgServer();
+  const { tokens, connect } = env;
   const post = async (user: string, room: string, text: string, extra: object = {}) => {
-    const r = await api(t.url, 'POST', `/api/v1/rooms/${room}/messages`, tokens[user], { text, ...extra });
+    const r = await api(env.t.url, 'POST', `/api/v1/rooms/${room}/messages`, tokens[user], {
+      text,
+      ...extra,
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return r.body.message.seq as number;
   };
   const saveFilter = async (user: string, body: object) => {
-    const r = await api(t.url, 'POST', '/api/v1/filters', tokens[user], body);
+    const r = await api(env.t.url, 'POST', '/api/v1/filters', tokens[user], body);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return r.body.id as string;
   };
@@ -51,20 +43,8 @@ describe('topic feeds and keyword alerts', () => {
   };
   const texts = (c: WsClient) => alerts(c).map((a) => a.message.text);
 
-  before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'stoa-alerts-'));
-    t = await startTestServer({ dataDir });
-    org = await buildOrg(t.server.ctx);
-    for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'root']) tokens[u] = await login(t.url, u);
-  });
-  after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await t.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
   test('a keyword alert fires in every room the user may read, on every connection, and never elsewhere', async () => {
-    const { engOpen, engClosed, engSecret, lounge } = org.rooms;
+    const { engOpen, engClosed, engSecret, lounge } = env.org.rooms;
     const bob1 = await connect('bob');
     const bob2 = await connect('bob');
     const filter = await saveFilter('bob', { name: 'deploys', keywords: ['deploy'] });
@@ -83,7 +63,7 @@ describe('topic feeds and keyword alerts', () => {
       assert.equal(a.room.id, engOpen.id);
       assert.equal(a.room.name, 'eng-open');
       assert.equal(a.message.seq, seq);
-      assert.equal(a.message.author, org.users.alice.id);
+      assert.equal(a.message.author, env.org.users.alice.id);
       assert.equal(typeof a.id, 'number');
     }
     assert.deepEqual(alerts(bob1)[0]?.filters, [{ id: filter, name: 'deploys' }]);
@@ -118,35 +98,35 @@ describe('topic feeds and keyword alerts', () => {
     assert.deepEqual(texts(erin), ['lounge deploy party']);
 
     // The feed keeps what was kept, newest first; the history-less room is not in it.
-    const feed = await api(t.url, 'GET', '/api/v1/alerts', tokens.bob);
+    const feed = await api(env.t.url, 'GET', '/api/v1/alerts', tokens.bob);
     assert.equal(feed.status, 200, JSON.stringify(feed.body));
     assert.deepEqual(
       feed.body.alerts.map((a: WireAlert) => a.message.text),
       ['sentinel deploy', 'closed deploy plan', 'Deploy finished, all green'],
     );
     assert.equal(feed.body.next, null);
-    assert.deepEqual((await api(t.url, 'GET', '/api/v1/alerts', tokens.erin)).body.alerts, []);
+    assert.deepEqual((await api(env.t.url, 'GET', '/api/v1/alerts', tokens.erin)).body.alerts, []);
 
     // Losing access hides the room's past matches; a disabled room too; both come back.
-    await doUpdateRoom(t.server.ctx, CLI, engClosed.id, { members: { remove: ['bob'] } });
-    const hidden = await api(t.url, 'GET', `/api/v1/filters/${filter}/alerts`, tokens.bob);
+    await doUpdateRoom(env.t.server.ctx, CLI, engClosed.id, { members: { remove: ['bob'] } });
+    const hidden = await api(env.t.url, 'GET', `/api/v1/filters/${filter}/alerts`, tokens.bob);
     assert.deepEqual(
       hidden.body.alerts.map((a: WireAlert) => a.message.text),
       ['sentinel deploy', 'Deploy finished, all green'],
     );
-    await doUpdateRoom(t.server.ctx, CLI, engClosed.id, { members: { add: ['bob'] } });
-    await doUpdateRoom(t.server.ctx, CLI, engOpen.id, { disabled: true });
-    const disabled = await api(t.url, 'GET', '/api/v1/alerts', tokens.bob);
+    await doUpdateRoom(env.t.server.ctx, CLI, engClosed.id, { members: { add: ['bob'] } });
+    await doUpdateRoom(env.t.server.ctx, CLI, engOpen.id, { disabled: true });
+    const disabled = await api(env.t.url, 'GET', '/api/v1/alerts', tokens.bob);
     assert.deepEqual(
       disabled.body.alerts.map((a: WireAlert) => a.message.text),
       ['closed deploy plan'],
     );
-    await doUpdateRoom(t.server.ctx, CLI, engOpen.id, { disabled: false });
-    assert.equal((await api(t.url, 'GET', '/api/v1/alerts', tokens.bob)).body.alerts.length, 3);
+    await doUpdateRoom(env.t.server.ctx, CLI, engOpen.id, { disabled: false });
+    assert.equal((await api(env.t.url, 'GET', '/api/v1/alerts', tokens.bob)).body.alerts.length, 3);
   });
 
   test('authors, mentions of me, phrases, accents, CJK and room limits', async () => {
-    const { engOpen, lounge } = org.rooms;
+    const { engOpen, lounge } = env.org.rooms;
     const dave = await connect('dave'); // only the Lounge is open to dave
     await saveFilter('dave', { name: 'from alice', authors: ['alice'] });
     await saveFilter('dave', { name: 'me', mentions: true });
@@ -190,10 +170,10 @@ describe('topic feeds and keyword alerts', () => {
     await post('bob', engOpen.id, 'release train and lunch');
     const both = await alerted(carol, 'release train and lunch');
     assert.deepEqual(both.filters.map((f) => f.id).sort(), [phrase, lunch].sort());
-    const feed = await api(t.url, 'GET', '/api/v1/alerts?limit=1', tokens.carol);
+    const feed = await api(env.t.url, 'GET', '/api/v1/alerts?limit=1', tokens.carol);
     assert.equal(feed.body.alerts[0].message.text, 'release train and lunch');
     assert.equal(feed.body.alerts[0].filters.length, 2);
-    const one = await api(t.url, 'GET', `/api/v1/filters/${lunch}/alerts`, tokens.carol);
+    const one = await api(env.t.url, 'GET', `/api/v1/filters/${lunch}/alerts`, tokens.carol);
     assert.deepEqual(
       one.body.alerts.map((a: WireAlert) => a.message.text),
       ['release train and lunch', 'lunch in eng-open?'],
@@ -209,7 +189,7 @@ describe('topic feeds and keyword alerts', () => {
       ['lunch here'],
     );
     assert.equal(texts(carol).includes('a whisper'), false);
-    const quietFeed = await api(t.url, 'GET', `/api/v1/filters/${quiet}/alerts`, tokens.carol);
+    const quietFeed = await api(env.t.url, 'GET', `/api/v1/filters/${quiet}/alerts`, tokens.carol);
     assert.deepEqual(
       quietFeed.body.alerts.map((a: WireAlert) => a.message.text),
       ['lunch whisper sentinel', 'a whisper'],
@@ -217,7 +197,7 @@ describe('topic feeds and keyword alerts', () => {
   });
 
   test('the feed pages newest first, marks seen across connections, and hides removed messages', async () => {
-    const room = org.rooms.engOpen.id;
+    const room = env.org.rooms.engOpen.id;
     const filter = await saveFilter('root', { name: 'paging', keywords: ['page'] });
     const root1 = await connect('root');
     for (let i = 1; i <= 7; i++) await post('alice', room, `page ${i}`);
@@ -227,7 +207,7 @@ describe('topic feeds and keyword alerts', () => {
     const ids: number[] = [];
     do {
       const q = before === undefined ? '' : `&before=${before}`;
-      const r = await api(t.url, 'GET', `/api/v1/filters/${filter}/alerts?limit=3${q}`, tokens.root);
+      const r = await api(env.t.url, 'GET', `/api/v1/filters/${filter}/alerts?limit=3${q}`, tokens.root);
       assert.equal(r.status, 200, JSON.stringify(r.body));
       seen.push(...r.body.alerts.map((a: WireAlert) => a.message.text));
       ids.push(...r.body.alerts.map((a: WireAlert) => a.id));
@@ -242,9 +222,9 @@ describe('topic feeds and keyword alerts', () => {
     const marked = await root2.request({ type: 'alertsSeen', alert: ids[2] });
     assert.deepEqual(marked.data, { lastSeen: ids[2] });
     await root1.waitFor((e) => e.type === 'alertsSeen' && e.lastSeen === ids[2]);
-    const back = await api(t.url, 'POST', '/api/v1/alerts/seen', tokens.root, { id: 1 });
+    const back = await api(env.t.url, 'POST', '/api/v1/alerts/seen', tokens.root, { id: 1 });
     assert.deepEqual(back.body, { lastSeen: ids[2] });
-    const future = await api(t.url, 'POST', '/api/v1/alerts/seen', tokens.root, { id: 1e9 });
+    const future = await api(env.t.url, 'POST', '/api/v1/alerts/seen', tokens.root, { id: 1e9 });
     assert.deepEqual(future.body, { lastSeen: ids[0] });
     const root3 = await connect('root');
     assert.deepEqual((root3.events.find((e) => e.type === 'hello') as any).alerts, {
@@ -254,14 +234,14 @@ describe('topic feeds and keyword alerts', () => {
 
     // A removed message leaves the feed; a replaced one shows the replacement, not the original.
     await doRemoveMessages(
-      t.server.ctx,
+      env.t.server.ctx,
       CLI,
       room,
       { keywords: 'page 7', match: 'exact' },
       { kind: 'remove' },
     );
     await doRemoveMessages(
-      t.server.ctx,
+      env.t.server.ctx,
       CLI,
       room,
       { keywords: 'page 6', match: 'exact' },
@@ -276,7 +256,7 @@ describe('topic feeds and keyword alerts', () => {
 
   test('limits and validation have stable codes; filters are private', async () => {
     const code = async (body: object, user = 'bob') =>
-      (await api(t.url, 'POST', '/api/v1/filters', tokens[user], body)).body.error?.code;
+      (await api(env.t.url, 'POST', '/api/v1/filters', tokens[user], body)).body.error?.code;
     assert.equal(await code({ name: 'nothing' }), 'validation_failed');
     assert.equal(await code({ name: 'x', keywords: ['?!'] }), 'validation_failed');
     assert.equal(
@@ -286,21 +266,21 @@ describe('topic feeds and keyword alerts', () => {
     assert.equal(await code({ name: 'x', keywords: ['k'.repeat(101)] }), 'validation_failed');
     assert.equal(await code({ name: 'x', authors: ['nobody-here'] }), 'not_found');
     // A room one may not read looks missing.
-    assert.equal(await code({ name: 'x', rooms: [org.rooms.engSecret.id] }, 'carol'), 'not_found');
+    assert.equal(await code({ name: 'x', rooms: [env.org.rooms.engSecret.id] }, 'carol'), 'not_found');
     // 100 filters per user.
-    const have = (await api(t.url, 'GET', '/api/v1/filters', tokens.dave)).body.filters.length;
+    const have = (await api(env.t.url, 'GET', '/api/v1/filters', tokens.dave)).body.filters.length;
     for (let i = have; i < 100; i++) await saveFilter('dave', { name: `f${i}`, keywords: [`word${i}`] });
-    const over = await api(t.url, 'POST', '/api/v1/filters', tokens.dave, {
+    const over = await api(env.t.url, 'POST', '/api/v1/filters', tokens.dave, {
       name: 'one more',
       keywords: ['x'],
     });
     assert.equal(over.status, 422);
     assert.equal(over.body.error.code, 'limit_exceeded');
     // Someone else's filter does not exist for you.
-    const mine = (await api(t.url, 'GET', '/api/v1/filters', tokens.bob)).body.filters[0].id;
-    assert.equal((await api(t.url, 'GET', `/api/v1/filters/${mine}`, tokens.carol)).status, 404);
-    assert.equal((await api(t.url, 'DELETE', `/api/v1/filters/${mine}`, tokens.carol)).status, 404);
-    assert.equal((await api(t.url, 'GET', `/api/v1/filters/${mine}/alerts`, tokens.carol)).status, 404);
+    const mine = (await api(env.t.url, 'GET', '/api/v1/filters', tokens.bob)).body.filters[0].id;
+    assert.equal((await api(env.t.url, 'GET', `/api/v1/filters/${mine}`, tokens.carol)).status, 404);
+    assert.equal((await api(env.t.url, 'DELETE', `/api/v1/filters/${mine}`, tokens.carol)).status, 404);
+    assert.equal((await api(env.t.url, 'GET', `/api/v1/filters/${mine}/alerts`, tokens.carol)).status, 404);
     // Replacing and deleting, over WebSocket.
     const bob = await connect('bob');
     const replaced = await bob.request({
@@ -311,8 +291,8 @@ describe('topic feeds and keyword alerts', () => {
     });
     assert.equal(replaced.ok, true, JSON.stringify(replaced));
     assert.equal(replaced.data.name, 'renamed');
-    await post('alice', org.rooms.engOpen.id, 'deploy no more');
-    await post('alice', org.rooms.engOpen.id, 'ship it');
+    await post('alice', env.org.rooms.engOpen.id, 'deploy no more');
+    await post('alice', env.org.rooms.engOpen.id, 'ship it');
     const a = await alerted(bob, 'ship it');
     assert.equal(a.filters[0]?.name, 'renamed');
     assert.equal(texts(bob).includes('deploy no more'), false);
@@ -322,14 +302,12 @@ describe('topic feeds and keyword alerts', () => {
 
   test('filters survive a restart', async () => {
     const filter = await saveFilter('alice', { name: 'after restart', keywords: ['phoenix'] });
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await t.close();
-    t = await startTestServer({ dataDir });
+    await env.restart();
     const alice = await connect('alice');
-    await post('bob', org.rooms.engOpen.id, 'the phoenix rises');
+    await post('bob', env.org.rooms.engOpen.id, 'the phoenix rises');
     const a = await alerted(alice, 'the phoenix rises');
     assert.deepEqual(a.filters, [{ id: filter, name: 'after restart' }]);
-    const listed = await api(t.url, 'GET', '/api/v1/filters', tokens.alice);
+    const listed = await api(env.t.url, 'GET', '/api/v1/filters', tokens.alice);
     assert.deepEqual(
       listed.body.filters.map((f: any) => f.name),
       ['after restart'],

@@ -4,7 +4,7 @@
  * same user, and after reconnecting; who is invited, and when not, also when the directory changes.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { ServerEvent } from '@stoa/protocol';
 import { doCreateCategory, doUpdateCategory } from '../../src/actions/categories.ts';
 import {
@@ -17,59 +17,45 @@ import {
 import { doRemoveMessages } from '../../src/actions/removal.ts';
 import { doCreateRoom, doUpdateRoom } from '../../src/actions/rooms.ts';
 import type { Category } from '../../src/domain/model.ts';
-import { CLI, buildOrg, type Org } from '../support/org.ts';
+import { CLI } from '../support/org.ts';
 import { api, login, WsClient } from '../support/clients.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { orgServer } from '../support/org-server.ts';
 
 type Hello = Extract<ServerEvent, { type: 'hello' }>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('following and invitations', () => {
-  let t: TestServer;
-  let org: Org;
+  const env = orgServer();
+  const { tokens, connect } = env;
   /** Invitations on, same scope as Engineering: staff allowed, legal (erin) denied; alice creates. */
   let projects: Category;
-  const tokens: Record<string, string> = {};
-  const clients: WsClient[] = [];
-  const connect = async (user: string) => {
-    const c = await WsClient.connect(t.wsUrl, tokens[user] as string);
-    clients.push(c);
-    return c;
-  };
   const hello = (c: WsClient) => c.events.find((e) => e.type === 'hello') as Hello;
   const invitedRooms = async (user: string): Promise<string[]> => {
-    const r = await api(t.url, 'GET', '/api/v1/invitations', tokens[user]);
+    const r = await api(env.t.url, 'GET', '/api/v1/invitations', tokens[user]);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return r.body.invitations.map((i: any) => i.room);
   };
   /** Marks everything seen, so the next check starts from nothing new. */
   const seeAll = async (user: string) => {
-    const r = await api(t.url, 'GET', '/api/v1/invitations', tokens[user]);
+    const r = await api(env.t.url, 'GET', '/api/v1/invitations', tokens[user]);
     const last = r.body.invitations.at(-1);
-    if (last) await api(t.url, 'POST', '/api/v1/invitations/seen', tokens[user], { id: last.id });
+    if (last) await api(env.t.url, 'POST', '/api/v1/invitations/seen', tokens[user], { id: last.id });
   };
   const post = async (user: string, room: string, text: string) => {
-    const r = await api(t.url, 'POST', `/api/v1/rooms/${room}/messages`, tokens[user], { text });
+    const r = await api(env.t.url, 'POST', `/api/v1/rooms/${room}/messages`, tokens[user], { text });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return r.body.message.seq as number;
   };
 
   before(async () => {
-    t = await startTestServer();
-    org = await buildOrg(t.server.ctx);
-    projects = await doCreateCategory(t.server.ctx, CLI, {
+    projects = await doCreateCategory(env.t.server.ctx, CLI, {
       name: 'Projects',
       invitations: true,
       allowed: ['group:staff'],
       denied: ['group:legal'],
       creators: ['alice'],
     });
-    for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'root']) tokens[u] = await login(t.url, u);
-  });
-  after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await t.close();
   });
 
   test('unread counts and invitations are correct after reconnect and across two connections of the same user', async () => {
@@ -79,7 +65,7 @@ describe('following and invitations', () => {
     assert.deepEqual(hello(bob1).invitations, { unseen: 0, lastSeen: 0 });
 
     // alice creates a closed room with bob as a member: both of bob's connections are invited.
-    const created = await api(t.url, 'POST', '/api/v1/rooms', tokens.alice, {
+    const created = await api(env.t.url, 'POST', '/api/v1/rooms', tokens.alice, {
       name: 'proj-alpha',
       category: 'Projects',
       members: ['alice', 'bob'],
@@ -143,7 +129,7 @@ describe('following and invitations', () => {
     }
     const listed = await bob3.request({ type: 'invitations' });
     assert.deepEqual(listed.data, { invitations: [inv1.invitation], lastSeen: 0 });
-    const follows = await api(t.url, 'GET', '/api/v1/follows', tokens.bob);
+    const follows = await api(env.t.url, 'GET', '/api/v1/follows', tokens.bob);
     assert.deepEqual(follows.body.follows, hello(bob3).follows);
 
     // Seeing the invitation on one connection tells the other; the next sign-in has nothing new.
@@ -151,7 +137,7 @@ describe('following and invitations', () => {
     assert.deepEqual(seen.data, { lastSeen: inv1.invitation.id });
     await bob4.waitFor((e) => e.type === 'seen' && e.lastSeen === inv1.invitation.id);
     // Reading past the end clamps to the last message.
-    const all = await api(t.url, 'POST', `/api/v1/follows/${room}/read`, tokens.bob, { seq: 999 });
+    const all = await api(env.t.url, 'POST', `/api/v1/follows/${room}/read`, tokens.bob, { seq: 999 });
     assert.deepEqual(all.body, { room, lastReadSeq: 7, unread: 0 });
     await bob3.waitFor((e) => e.type === 'read' && e.room === room && e.lastReadSeq === 7);
     await bob4.waitFor((e) => e.type === 'read' && e.room === room && e.lastReadSeq === 7);
@@ -161,11 +147,11 @@ describe('following and invitations', () => {
     assert.equal(hello(bob5).follows[0]?.unread, 0);
     assert.deepEqual((await bob5.request({ type: 'invitations' })).data.invitations, []);
     // The cursor cannot be pushed past the newest invitation (that would hide future ones).
-    const future = await api(t.url, 'POST', '/api/v1/invitations/seen', tokens.bob, { id: 1_000_000 });
+    const future = await api(env.t.url, 'POST', '/api/v1/invitations/seen', tokens.bob, { id: 1_000_000 });
     assert.deepEqual(future.body, { lastSeen: inv1.invitation.id });
 
     // Unfollowing on one connection shows on every other; activity stops.
-    const gone = await api(t.url, 'DELETE', `/api/v1/follows/${room}`, tokens.bob);
+    const gone = await api(env.t.url, 'DELETE', `/api/v1/follows/${room}`, tokens.bob);
     assert.equal(gone.status, 200);
     for (const c of [bob3, bob4, bob5]) await c.waitFor((e) => e.type === 'unfollowed' && e.room === room);
     await post('alice', room, 'm8');
@@ -175,14 +161,14 @@ describe('following and invitations', () => {
       [bob3, bob4, bob5].some((c) => c.events.some((e) => e.type === 'activity' && e.seq === 8)),
       false,
     );
-    assert.equal((await api(t.url, 'DELETE', `/api/v1/follows/${room}`, tokens.bob)).status, 404);
+    assert.equal((await api(env.t.url, 'DELETE', `/api/v1/follows/${room}`, tokens.bob)).status, 404);
   });
 
   test('a joined connection gets the messages, the user’s other connections the activity', async () => {
-    const room = org.rooms.engOpen.id;
+    const room = env.org.rooms.engOpen.id;
     const joined = await connect('carol');
     const elsewhere = await connect('carol');
-    assert.equal((await api(t.url, 'PUT', `/api/v1/follows/${room}`, tokens.carol)).status, 200);
+    assert.equal((await api(env.t.url, 'PUT', `/api/v1/follows/${room}`, tokens.carol)).status, 200);
     await elsewhere.waitFor((e) => e.type === 'followed');
     assert.equal((await joined.request({ type: 'join', room })).ok, true);
     const seq = await post('alice', room, 'only one of them needs the text');
@@ -201,31 +187,34 @@ describe('following and invitations', () => {
 
   test('following needs read rights; a room read no longer drops out of the list and comes back', async () => {
     const carol = await connect('carol');
-    for (const room of [org.rooms.engClosed.id, org.rooms.engSecret.id, 'no-such-room']) {
+    for (const room of [env.org.rooms.engClosed.id, env.org.rooms.engSecret.id, 'no-such-room']) {
       const r = await carol.request({ type: 'follow', room });
       assert.equal(r.error?.code, 'not_found', room);
     }
     const dave = await connect('dave');
     assert.equal(
-      (await dave.request({ type: 'follow', room: org.rooms.engOpen.id })).error.code,
+      (await dave.request({ type: 'follow', room: env.org.rooms.engOpen.id })).error.code,
       'not_found',
     );
     // Marking read needs a follow.
     assert.equal(
-      (await api(t.url, 'POST', `/api/v1/follows/${org.rooms.engStage.id}/read`, tokens.bob, { seq: 1 }))
-        .status,
+      (
+        await api(env.t.url, 'POST', `/api/v1/follows/${env.org.rooms.engStage.id}/read`, tokens.bob, {
+          seq: 1,
+        })
+      ).status,
       409,
     );
     assert.equal(
-      (await api(t.url, 'GET', `/api/v1/follows/${org.rooms.engStage.id}`, tokens.bob)).status,
+      (await api(env.t.url, 'GET', `/api/v1/follows/${env.org.rooms.engStage.id}`, tokens.bob)).status,
       404,
     );
 
     // bob follows the closed room, then loses his membership.
-    const room = org.rooms.engClosed.id;
+    const room = env.org.rooms.engClosed.id;
     const bob = await connect('bob');
     assert.equal((await bob.request({ type: 'follow', room })).ok, true);
-    await api(t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, { members: { remove: ['bob'] } });
+    await api(env.t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, { members: { remove: ['bob'] } });
     const seq = await post('alice', room, 'not for bob');
     await sleep(50);
     await bob.request({ type: 'ping' });
@@ -233,15 +222,15 @@ describe('following and invitations', () => {
       bob.events.some((e) => e.type === 'activity' && e.room === room),
       false,
     );
-    const hidden = await api(t.url, 'GET', '/api/v1/follows', tokens.bob);
+    const hidden = await api(env.t.url, 'GET', '/api/v1/follows', tokens.bob);
     assert.equal(
       hidden.body.follows.some((f: any) => f.room.id === room),
       false,
     );
     assert.equal((await bob.request({ type: 'read', room, seq })).error.code, 'not_found');
     // Membership back: the follow returns with its position, and activity resumes.
-    await api(t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, { members: { add: ['bob'] } });
-    const back = await api(t.url, 'GET', `/api/v1/follows/${room}`, tokens.bob);
+    await api(env.t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, { members: { add: ['bob'] } });
+    const back = await api(env.t.url, 'GET', `/api/v1/follows/${room}`, tokens.bob);
     assert.equal(back.status, 200);
     assert.equal(back.body.unread, 1);
     const next = await post('alice', room, 'for bob again');
@@ -249,7 +238,7 @@ describe('following and invitations', () => {
   });
 
   test('a category without history has nothing to count and sends no activity', async () => {
-    const room = org.rooms.lounge.id;
+    const room = env.org.rooms.lounge.id;
     const dave = await connect('dave');
     assert.equal((await dave.request({ type: 'follow', room })).ok, true);
     await post('alice', room, 'live only');
@@ -263,11 +252,11 @@ describe('following and invitations', () => {
   });
 
   test('who is invited: newly granted access only, and only where invitations are in effect', async () => {
-    const ctx = t.server.ctx;
+    const ctx = env.t.server.ctx;
     for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'root']) await seeAll(u);
 
     // Engineering has invitations off: adding a member invites nobody.
-    await doUpdateRoom(ctx, CLI, org.rooms.engClosed.id, { members: { add: ['carol'] } });
+    await doUpdateRoom(ctx, CLI, env.org.rooms.engClosed.id, { members: { add: ['carol'] } });
     assert.deepEqual(await invitedRooms('carol'), []);
 
     // A room that turned its invitations off sends none; turning them on is not retroactive.
@@ -357,7 +346,7 @@ describe('following and invitations', () => {
     await seeAll('carol');
     const c1 = await connect('carol');
     const c2 = await connect('carol');
-    const first = await doCreateRoom(t.server.ctx, CLI, {
+    const first = await doCreateRoom(env.t.server.ctx, CLI, {
       name: 'proj-offline',
       category: 'Projects',
       members: ['alice', 'carol'],
@@ -373,14 +362,14 @@ describe('following and invitations', () => {
     for (const text of ['offline one', 'offline two', 'offline three', 'offline four'])
       await post('alice', first.id, text);
     const removed = await doRemoveMessages(
-      t.server.ctx,
+      env.t.server.ctx,
       CLI,
       first.id,
       { keywords: 'offline two', match: 'exact' },
       { kind: 'remove' },
     );
     assert.deepEqual(removed.removed, [2]);
-    const second = await doCreateRoom(t.server.ctx, CLI, {
+    const second = await doCreateRoom(env.t.server.ctx, CLI, {
       name: 'proj-offline-2',
       category: 'Projects',
       members: ['carol'],
@@ -414,7 +403,7 @@ describe('following and invitations', () => {
   });
 
   test('directory changes invite those they newly give access: new users, group members, new administrators', async () => {
-    const ctx = t.server.ctx;
+    const ctx = env.t.server.ctx;
     for (const u of ['carol', 'dave']) await seeAll(u);
     const crew = await doCreateGroup(ctx, CLI, { name: 'crew' });
     const banned = await doCreateGroup(ctx, CLI, { name: 'banned' });
@@ -441,7 +430,7 @@ describe('following and invitations', () => {
       sipUri: 'sip:nina@newco.example',
       password: 'password-nina',
     });
-    tokens.nina = await login(t.url, 'nina');
+    tokens.nina = await login(env.t.url, 'nina');
     assert.deepEqual(await invitedRooms('nina'), [open.id]);
     await seeAll('nina');
 
@@ -471,11 +460,11 @@ describe('following and invitations', () => {
     assert.deepEqual(await invitedRooms('carol'), []);
 
     // dave made an administrator: in every scope, so invited to the open room only.
-    await doUpdateUser(ctx, CLI, org.users.dave.id, { isAdmin: true });
+    await doUpdateUser(ctx, CLI, env.org.users.dave.id, { isAdmin: true });
     assert.deepEqual(await invitedRooms('dave'), [open.id]);
     // A change that gives nothing new (display name) invites nobody.
     await seeAll('dave');
-    await doUpdateUser(ctx, CLI, org.users.dave.id, { displayName: 'David' });
+    await doUpdateUser(ctx, CLI, env.org.users.dave.id, { displayName: 'David' });
     assert.deepEqual(await invitedRooms('dave'), []);
   });
 });

@@ -2,35 +2,18 @@
  * Multi-client conversations over real WebSockets against a real server and SQLite store.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { doSetSetting } from '../../src/actions/directory.ts';
-import { CLI, buildOrg, type Org } from '../support/org.ts';
-import { api, login, WsClient } from '../support/clients.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { CLI } from '../support/org.ts';
+import { api } from '../support/clients.ts';
+import { orgServer } from '../support/org-server.ts';
 
 describe('live chat', () => {
-  let t: TestServer;
-  let org: Org;
-  const tokens: Record<string, string> = {};
-  const clients: WsClient[] = [];
-  const connect = async (user: string) => {
-    const c = await WsClient.connect(t.wsUrl, tokens[user] as string);
-    clients.push(c);
-    return c;
-  };
-
-  before(async () => {
-    t = await startTestServer();
-    org = await buildOrg(t.server.ctx);
-    for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'root']) tokens[u] = await login(t.url, u);
-  });
-  after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await t.close();
-  });
+  const env = orgServer();
+  const { tokens, connect } = env;
 
   test('two clients chat; a third joining later gets exactly the last 30 messages', async () => {
-    const room = org.rooms.engOpen.id;
+    const room = env.org.rooms.engOpen.id;
     const alice = await connect('alice');
     const bob = await connect('bob');
     assert.equal((await alice.request({ type: 'join', room })).ok, true);
@@ -62,21 +45,21 @@ describe('live chat', () => {
   });
 
   test('the join history follows DefaultChatHistory', async () => {
-    await doSetSetting(t.server.ctx, CLI, 'DefaultChatHistory', '5');
+    await doSetSetting(env.t.server.ctx, CLI, 'DefaultChatHistory', '5');
     try {
       const carol2 = await connect('carol');
-      const joined = await carol2.request({ type: 'join', room: org.rooms.engOpen.id });
+      const joined = await carol2.request({ type: 'join', room: env.org.rooms.engOpen.id });
       assert.deepEqual(
         joined.data.history.map((m: any) => m.text),
         ['m36', 'm37', 'm38', 'm39', 'm40'],
       );
     } finally {
-      await doSetSetting(t.server.ctx, CLI, 'DefaultChatHistory', '30');
+      await doSetSetting(env.t.server.ctx, CLI, 'DefaultChatHistory', '30');
     }
   });
 
   test('a reconnecting client receives the gap exactly once, then live messages', async () => {
-    const room = org.rooms.engClosed.id;
+    const room = env.org.rooms.engClosed.id;
     const alice = await connect('alice');
     const bob = await connect('bob');
     await alice.request({ type: 'join', room });
@@ -109,7 +92,7 @@ describe('live chat', () => {
 
   test('posting is idempotent on the client message id', async () => {
     const alice = await connect('alice');
-    const room = org.rooms.engOpen.id;
+    const room = env.org.rooms.engOpen.id;
     await alice.request({ type: 'join', room });
     const a = await alice.request({ type: 'post', room, text: 'once', clientMsgId: 'dup-1' });
     const b = await alice.request({ type: 'post', room, text: 'once', clientMsgId: 'dup-1' });
@@ -117,7 +100,7 @@ describe('live chat', () => {
     assert.equal(b.data.duplicate, true);
     assert.equal(a.data.seq, b.data.seq);
     const history = await api(
-      t.url,
+      env.t.url,
       'GET',
       `/api/v1/rooms/${room}/messages?afterSeq=${a.data.seq - 1}`,
       tokens.alice,
@@ -126,7 +109,7 @@ describe('live chat', () => {
   });
 
   test('only presenters post in an auditorium; members read', async () => {
-    const room = org.rooms.engStage.id;
+    const room = env.org.rooms.engStage.id;
     const alice = await connect('alice');
     const bob = await connect('bob');
     const root = await connect('root');
@@ -141,12 +124,12 @@ describe('live chat', () => {
   });
 
   test('removing a member kicks them at once and they stop receiving', async () => {
-    const room = org.rooms.engClosed.id;
+    const room = env.org.rooms.engClosed.id;
     const alice = await connect('alice');
     const bob = await connect('bob');
     await alice.request({ type: 'join', room });
     await bob.request({ type: 'join', room });
-    const r = await api(t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, {
+    const r = await api(env.t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, {
       members: { remove: ['bob'] },
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -162,38 +145,38 @@ describe('live chat', () => {
       false,
     );
     assert.equal((await bob.request({ type: 'join', room })).error.code, 'forbidden');
-    await api(t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, { members: { add: ['bob'] } });
+    await api(env.t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, { members: { add: ['bob'] } });
   });
 
   test('disabling a room disconnects everyone, managers included, and hides it', async () => {
-    const room = org.rooms.engSecret.id;
+    const room = env.org.rooms.engSecret.id;
     const alice = await connect('alice');
     await alice.request({ type: 'join', room });
-    const r = await api(t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.root, { disabled: true });
+    const r = await api(env.t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.root, { disabled: true });
     assert.equal(r.status, 200);
     const kicked = await alice.waitFor((e) => e.type === 'kicked' && e.room === room);
     assert.equal((kicked as any).reason, 'disabled');
     assert.equal((await alice.request({ type: 'join', room })).ok, false);
-    const dir = await api(t.url, 'GET', '/api/v1/rooms', tokens.alice);
+    const dir = await api(env.t.url, 'GET', '/api/v1/rooms', tokens.alice);
     assert.equal(
       dir.body.rooms.some((x: any) => x.id === room),
       false,
     );
     // The manager still finds it among the rooms they manage, and can enable it again.
-    const mine = await api(t.url, 'GET', '/api/v1/rooms?role=manager', tokens.alice);
+    const mine = await api(env.t.url, 'GET', '/api/v1/rooms?role=manager', tokens.alice);
     assert.equal(
       mine.body.rooms.some((x: any) => x.id === room),
       true,
     );
     assert.equal(
-      (await api(t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, { disabled: false })).status,
+      (await api(env.t.url, 'PATCH', `/api/v1/rooms/${room}`, tokens.alice, { disabled: false })).status,
       200,
     );
     assert.equal((await alice.request({ type: 'join', room })).ok, true);
   });
 
   test('a category with history off delivers live but keeps nothing', async () => {
-    const room = org.rooms.lounge.id;
+    const room = env.org.rooms.lounge.id;
     const alice = await connect('alice');
     const dave = await connect('dave');
     await alice.request({ type: 'join', room });
@@ -202,9 +185,9 @@ describe('live chat', () => {
     await dave.waitFor((e) => e.type === 'message' && e.room === room && e.message.text === 'ephemeral');
     const later = await (await connect('carol')).request({ type: 'join', room });
     assert.deepEqual(later.data.history, []);
-    const h = await api(t.url, 'GET', `/api/v1/rooms/${room}/messages`, tokens.alice);
+    const h = await api(env.t.url, 'GET', `/api/v1/rooms/${room}/messages`, tokens.alice);
     assert.deepEqual(h.body.messages, []);
-    const compliance = await t.server.ctx.store.read.listCompliance(0, 100_000);
+    const compliance = await env.t.server.ctx.store.read.listCompliance(0, 100_000);
     assert.equal(
       compliance.some((c) => c.kind === 'CHAT' && c.content === 'ephemeral'),
       true,
