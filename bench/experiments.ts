@@ -11,6 +11,10 @@
  *   no-search      no history-search indexing at all (messages are still queued for it)
  *   alerts-no-store  alert matches are evaluated and pushed but not written (ids invented)
  *   alerts-no-push   alert matches are evaluated and stored but not published to connections
+ *   post-sql-elsewhere  a post's own SQL (next sequence number, message row, CHAT row) is not run:
+ *                  numbers are counted in memory and nothing is stored (the benchmark reports
+ *                  the messages as lost). The ceiling of moving that SQL off the event loop, to a
+ *                  writer thread with room to spare; transactions and syncs still run.
  *
  * (`search-worker`, the search drain in a worker thread, became the server's own indexer:
  * packages/server/src/search/sqlite/search-indexer-worker.ts, docs/decisions/0008; `seq-select`,
@@ -33,6 +37,7 @@ export const EXPERIMENTS = [
   'no-search',
   'alerts-no-store',
   'alerts-no-push',
+  'post-sql-elsewhere',
 ];
 
 /** A search index that never indexes (experiment `no-search`). */
@@ -116,6 +121,19 @@ export function busWithoutAlerts(): Bus {
   };
 }
 
+function postSqlElsewhere(): void {
+  const seqs = new Map<string, number>();
+  let id = 1e9;
+  const proto = SqliteStoreOps.prototype as unknown as Record<string, (...args: never[]) => Promise<unknown>>;
+  proto.nextSeq = (roomId: string) => {
+    const seq = (seqs.get(roomId) ?? 1e6) + 1;
+    seqs.set(roomId, seq);
+    return Promise.resolve(seq);
+  };
+  proto.insertMessage = () => Promise.resolve(id++);
+  proto.recordCompliance = () => Promise.resolve();
+}
+
 export function applyExperiments(names: readonly string[]): void {
   for (const name of names) {
     const flush = /^flush-(\d+)ms$/.exec(name);
@@ -124,6 +142,7 @@ export function applyExperiments(names: readonly string[]): void {
     else if (name === 'outbox-raw') outbox(true);
     else if (flush) flushDelay(Number(flush[1]));
     else if (name === 'alerts-no-store') alertsNoStore();
+    else if (name === 'post-sql-elsewhere') postSqlElsewhere();
     else if (name === 'no-search' || name === 'alerts-no-push')
       continue; // wired in server-process.ts
     else throw new Error(`unknown experiment ${name}; known: ${EXPERIMENTS.join(', ')}`);
