@@ -160,8 +160,8 @@ async function seed(
 async function waitForSearchIndex(file: string): Promise<void> {
   const db = new BetterSqlite3(file, { readonly: true });
   try {
-    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_queue'").get()) return;
-    const queued = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM search_queue');
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_backlog'").get()) return;
+    const queued = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM search_backlog');
     const started = performance.now();
     for (;;) {
       const n = queued.get()?.n ?? 0;

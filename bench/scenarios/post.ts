@@ -104,11 +104,11 @@ export const post: Scenario = {
       // Messages not yet indexed for search when the server stopped (indexing runs in a worker
       // thread and may lag at saturation; the queue is durable, the next start indexes them).
       const searchBacklog = (
-        db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'search_queue'").get() as {
+        db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'search_backlog'").get() as {
           n: number;
         }
       ).n
-        ? (db.prepare('SELECT count(*) AS n FROM search_queue').get() as { n: number }).n
+        ? (db.prepare('SELECT count(*) AS n FROM search_backlog').get() as { n: number }).n
         : 0;
       const hasAlerts = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'alert_matches'").get();
       const alertRows = hasAlerts

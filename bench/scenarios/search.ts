@@ -455,7 +455,7 @@ function sizes(dbFile: string): { dbMb: number; indexMb: number; queued: number 
     const index = db.prepare("SELECT sum(pgsize) AS bytes FROM dbstat WHERE name LIKE 'search_%'").get() as {
       bytes: number | null;
     };
-    const queued = db.prepare('SELECT count(*) AS n FROM search_queue').get() as { n: number };
+    const queued = db.prepare('SELECT count(*) AS n FROM search_backlog').get() as { n: number };
     return {
       dbMb: Math.round(statSync(dbFile).size / 1048576),
       indexMb: Math.round((index.bytes ?? 0) / 1048576),

@@ -7,6 +7,7 @@ import * as followsInvitations from './migrations/0004-follows-invitations.ts';
 import * as files from './migrations/0005-files.ts';
 import * as alerts from './migrations/0006-alerts.ts';
 import * as alertMatchesLean from './migrations/0007-alert-matches-lean.ts';
+import * as searchMark from './migrations/0008-search-mark.ts';
 import type { Dialect } from './types.ts';
 
 type Step = { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> };
@@ -20,6 +21,7 @@ const steps: Record<string, Step> = {
   '0005-files': files,
   '0006-alerts': alerts,
   '0007-alert-matches-lean': alertMatchesLean,
+  '0008-search-mark': searchMark,
 };
 
 export function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {

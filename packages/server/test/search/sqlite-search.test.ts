@@ -122,7 +122,7 @@ describe('SQLite search adapter', () => {
     await post('r1', 'not kept: never indexed party', 'u1', false);
     const raw = new BetterSqlite3(join(dir, 'stoa.db'), { readonly: true });
     try {
-      const queued = raw.prepare('SELECT count(*) AS n FROM search_queue');
+      const queued = raw.prepare('SELECT count(*) AS n FROM search_backlog');
       assert.deepEqual(queued.get(), { n: TRICKY.length + 1 });
       search = await openSqliteSearch({ file: join(dir, 'stoa.db') });
       assert.deepEqual(queued.get(), { n: 0 });
@@ -274,6 +274,47 @@ describe('SQLite search adapter', () => {
       );
       assert.deepEqual([inWords.all(), inGrams.all()], [[], []]);
       assert.ok(id > 0);
+    } finally {
+      raw.close();
+    }
+  });
+  test('new messages pass the mark without a queue row; changes before the mark are indexed once, as they are now', async () => {
+    await search?.close();
+    search = undefined;
+    const changed = await post('r3', 'first draft of the heron notes');
+    const deleted = await post('r3', 'a heron that will be deleted');
+    const raw = new BetterSqlite3(join(dir, 'stoa.db'), { readonly: true });
+    const count = (sql: string, ...args: unknown[]) =>
+      raw
+        .prepare(sql)
+        .pluck()
+        .get(...args) as number;
+    try {
+      assert.equal(count('SELECT count(*) FROM search_queue'), 0, 'posting writes nothing for the index');
+      assert.equal(count('SELECT count(*) FROM search_backlog WHERE id IN (?, ?)', changed, deleted), 2);
+      const last = (await store.read.getRoom('r3'))?.lastSeq ?? 0;
+      await store.write(async (tx) => {
+        await tx.replaceMessageText('r3', last - 1, 'final heron notes, reviewed');
+        await tx.deleteMessages('r3', [last]);
+      });
+      assert.equal(count('SELECT count(*) FROM search_queue'), 0, 'a change above the mark queues nothing');
+
+      search = await openSqliteSearch({ file: join(dir, 'stoa.db') });
+      assert.deepEqual(await texts(request('heron', ['r3'])), ['final heron notes, reviewed']);
+      assert.deepEqual(await texts(request('draft', ['r3'])), []);
+      assert.ok(count('SELECT indexed_to FROM search_state') >= changed, 'the mark passed it');
+      assert.equal(count('SELECT count(*) FROM search_backlog'), 0);
+      const rows = raw
+        .prepare("SELECT rowid FROM search_words WHERE search_words MATCH 'body : heron'")
+        .pluck();
+      assert.deepEqual(rows.all(), [changed], 'indexed once; the deleted one never');
+
+      // Once the mark has passed it, a change goes through the queue and replaces the entry.
+      await store.write((tx) => tx.replaceMessageText('r3', last - 1, 'heron notes, third version'));
+      assert.deepEqual(await texts(request('heron', ['r3'])), ['heron notes, third version']);
+      assert.deepEqual(await texts(request('reviewed', ['r3'])), []);
+      assert.deepEqual(rows.all(), [changed]);
+      assert.equal(count('SELECT count(*) FROM search_queue'), 0);
     } finally {
       raw.close();
     }

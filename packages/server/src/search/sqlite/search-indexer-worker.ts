@@ -1,6 +1,7 @@
 /**
  * The search indexer's thread (started by sqlite-search.ts): its own SQLite connection drains
- * `search_queue` into the FTS5 indexes (search-indexer.ts) every `drainIntervalMs`, continuously
+ * the search backlog (new messages above the mark, changed ones queued) into the FTS5 indexes
+ * (search-indexer.ts) every `drainIntervalMs`, continuously
  * while there is a backlog, and at once when the main thread asks (`drain`, before a query).
  * It also checkpoints the WAL, so that the server's writer does not have to do it on the event
  * loop. Runs off the event loop: the only cost to the server is the write lock, held a few

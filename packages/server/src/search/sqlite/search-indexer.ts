@@ -1,19 +1,24 @@
 /**
- * Indexes `search_queue` into the FTS5 tables (migration 0003-search.ts). Runs in the search
- * worker thread (search-indexer-worker.ts) on its own connection, so that indexing never runs on
- * the server's event loop.
+ * Indexes new and changed messages into the FTS5 tables (migrations 0003-search.ts and
+ * 0008-search-mark.ts). Runs in the search worker thread (search-indexer-worker.ts) on its own
+ * connection, so that indexing never runs on the server's event loop.
+ *
+ * What to index: every message above the mark `search_state.indexed_to` (new since the last
+ * chunk; ids only grow), and the messages in `search_queue` (changed after the mark passed them).
+ * The posting transaction writes nothing for the index.
  *
  * Short write transactions. The store's writer never waits for a lock in place (it retries a
  * moment later), but every millisecond this connection holds the write lock delays the next
- * group commit. So the text is folded and tokenised *before* taking the lock, from a plain read
- * of the queue; inside `BEGIN IMMEDIATE … COMMIT` each message is only checked unchanged, taken
- * off the queue and inserted. The number of messages per transaction adapts so that a
+ * group commit. So the text is folded and tokenised *before* taking the lock, from a plain read;
+ * inside `BEGIN IMMEDIATE … COMMIT` each message is only checked unchanged, taken off the queue
+ * or passed by the mark, and inserted. The number of messages per transaction adapts so that a
  * transaction holds the lock for about `TARGET_HOLD_MS`.
  *
  * Consistency: a message deleted or changed between the read and the transaction is caught
- * inside it — a deleted one is no longer queued (its trigger dequeued it) and is skipped; a
- * changed one is indexed from its current row. Nothing is dequeued without being indexed in the
- * same transaction, so a crash only delays indexing.
+ * inside it — a deleted one is skipped (no longer queued, or no longer there); a changed one is
+ * indexed from its current row. Nothing is dequeued, and the mark never moves past a message,
+ * without it being indexed in the same transaction, so a crash only delays indexing. A chunk
+ * written twice (a retry) skips what the mark already passed.
  *
  * FTS5 merges its segments incrementally inside some of these transactions ('automerge'); such
  * a transaction can hold the lock for tens of milliseconds (up to ~100 ms seen on the shared
@@ -45,6 +50,8 @@ interface MessageRow {
 export interface Prepared {
   readonly row: MessageRow;
   readonly entry: Entry | undefined;
+  /** Above the mark (new), rather than queued (changed). */
+  readonly fresh: boolean;
 }
 
 interface Entry {
@@ -79,7 +86,7 @@ const same = (a: MessageRow, b: MessageRow | undefined) =>
   a.author_id === b.author_id;
 
 export interface DrainResult {
-  /** Queue entries handled (indexed, or dropped because their message is gone or not kept). */
+  /** Messages handled (indexed, or passed over because they are gone or not kept). */
   readonly handled: number;
   /** How long the write lock was held, ms. */
   readonly holdMs: number;
@@ -88,12 +95,17 @@ export interface DrainResult {
 export class SearchIndexer {
   private chunk = 256;
   private readonly queued: Statement<[number], MessageRow>;
+  private readonly above: Statement<[number, number], MessageRow>;
   private readonly current: Statement<[number], MessageRow>;
   private readonly dequeue: Statement<[number]>;
   private readonly insertWords: Statement<[number, string, string, string, string, string]>;
   private readonly insertGrams: Statement<[number, string, string, string, string]>;
+  private readonly mark: Statement<[], { indexed_to: number }>;
+  private readonly setMark: Statement<[number]>;
   private readonly maxQueued: Statement<[], { id: number | null }>;
   private readonly minQueued: Statement<[], { id: number | null }>;
+  private readonly maxMessage: Statement<[], { id: number | null }>;
+  private readonly keptAbove: Statement<[number], { id: number }>;
   private readonly begin: Statement;
   private readonly commit: Statement;
 
@@ -101,6 +113,10 @@ export class SearchIndexer {
     this.queued = db.prepare(
       `SELECT q.id, m.kept, m.created_at, m.text, m.story_title, m.room_id, m.author_id
          FROM search_queue q LEFT JOIN messages m ON m.id = q.id ORDER BY q.id LIMIT ?`,
+    );
+    this.above = db.prepare(
+      `SELECT id, kept, created_at, text, story_title, room_id, author_id
+         FROM messages WHERE id > ? ORDER BY id LIMIT ?`,
     );
     this.current = db.prepare(
       'SELECT id, kept, created_at, text, story_title, room_id, author_id FROM messages WHERE id = ?',
@@ -112,40 +128,64 @@ export class SearchIndexer {
     this.insertGrams = db.prepare(
       'INSERT INTO search_grams (rowid, body, room, author, month) VALUES (?, ?, ?, ?, ?)',
     );
+    this.mark = db.prepare('SELECT indexed_to FROM search_state');
+    this.setMark = db.prepare('UPDATE search_state SET indexed_to = ?');
     this.maxQueued = db.prepare('SELECT max(id) AS id FROM search_queue');
     this.minQueued = db.prepare('SELECT min(id) AS id FROM search_queue');
+    this.maxMessage = db.prepare('SELECT max(id) AS id FROM messages');
+    this.keptAbove = db.prepare(
+      'SELECT id FROM messages WHERE id > (SELECT indexed_to FROM search_state) AND id <= ? AND kept = 1 LIMIT 1',
+    );
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
   }
 
-  /** The highest queued id now (what "everything committed so far" means), or null. */
-  lastQueued(): number | null {
-    return this.maxQueued.get()?.id ?? null;
-  }
-
-  /** Whether every queue entry with an id up to `id` has been handled. */
-  doneUpTo(id: number): boolean {
-    const min = this.minQueued.get()?.id ?? null;
-    return min === null || min > id;
+  private markNow(): number {
+    return this.mark.get()?.indexed_to ?? 0;
   }
 
   /**
-   * Indexes the oldest queued messages in one short transaction. Throws SQLITE_BUSY when another
+   * The highest message id to index now (what "everything committed so far" means), or null
+   * when nothing is waiting.
+   */
+  lastQueued(): number | null {
+    const upTo = Math.max(this.maxQueued.get()?.id ?? 0, this.maxMessage.get()?.id ?? 0);
+    return upTo === 0 || this.doneUpTo(upTo) ? null : upTo;
+  }
+
+  /** Whether every message with an id up to `id` that needs indexing has been indexed. */
+  doneUpTo(id: number): boolean {
+    const min = this.minQueued.get()?.id ?? null;
+    return (min === null || min > id) && this.keptAbove.get(id) === undefined;
+  }
+
+  /**
+   * Indexes the oldest waiting messages in one short transaction. Throws SQLITE_BUSY when another
    * connection holds the write lock (the caller retries).
    */
   drainChunk(): DrainResult {
     return this.writeChunk(this.prepareChunk());
   }
 
-  /** Reads the oldest queued messages and folds and tokenises them: the work done without the lock. */
+  /**
+   * Reads the oldest waiting messages, changed ones first, and folds and tokenises them: the work
+   * done without the lock.
+   */
   prepareChunk(): Prepared[] {
-    return this.queued.all(this.chunk).map((row) => ({ row, entry: entryOf(row) }));
+    const prepared: Prepared[] = this.queued
+      .all(this.chunk)
+      .map((row) => ({ row, entry: entryOf(row), fresh: false }));
+    const room = this.chunk - prepared.length;
+    if (room > 0)
+      for (const row of this.above.all(this.markNow(), room))
+        prepared.push({ row, entry: entryOf(row), fresh: true });
+    return prepared;
   }
 
   /**
-   * Writes a prepared chunk in one short transaction (entries changed or dequeued since they were
-   * read are handled from the current row). Throws SQLITE_BUSY when another connection holds the
-   * write lock; the same chunk can be written again.
+   * Writes a prepared chunk in one short transaction (messages changed, deleted or dequeued since
+   * they were read are handled from the current row). Throws SQLITE_BUSY when another connection
+   * holds the write lock; the same chunk can be written again.
    */
   writeChunk(prepared: readonly Prepared[], onLocked?: () => void): DrainResult {
     if (prepared.length === 0) return { handled: 0, holdMs: 0 };
@@ -153,15 +193,21 @@ export class SearchIndexer {
     this.begin.run();
     onLocked?.();
     try {
-      for (const { row, entry } of prepared) {
-        // Dequeued by a deletion meanwhile, or handled already: nothing to do.
-        if (this.dequeue.run(row.id).changes === 0) continue;
+      const mark = this.markNow();
+      let passed = mark;
+      for (const { row, entry, fresh } of prepared) {
+        if (fresh) {
+          // Passed already (this chunk written before): nothing to do.
+          if (row.id <= mark) continue;
+          passed = Math.max(passed, row.id);
+        } else if (this.dequeue.run(row.id).changes === 0) continue; // dequeued by a deletion meanwhile
         const now = this.current.get(row.id);
         const e = same(row, now) ? entry : now && entryOf(now);
         if (!e) continue;
         this.insertWords.run(row.id, e.words, e.grams, e.room, e.author, e.month);
         this.insertGrams.run(row.id, e.substrings, e.room, e.author, e.month);
       }
+      if (passed > mark) this.setMark.run(passed);
       this.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');

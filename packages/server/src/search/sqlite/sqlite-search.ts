@@ -1,9 +1,10 @@
 /**
- * The SQLite search adapter: FTS5 indexes maintained from a queue (migration 0003-search.ts).
+ * The SQLite search adapter: FTS5 indexes maintained from a mark and a queue (migrations 0003, 0008).
  *
- * Indexing. Triggers queue new and changed kept messages in `search_queue` inside the writing
+ * Indexing. New messages are found above a mark (`search_state`, migration 0008); triggers queue
+ * kept messages changed after the mark passed them in `search_queue` inside the writing
  * transaction (and remove deleted or changed ones from the indexes at once). A worker thread
- * (search-indexer-worker.ts, search-indexer.ts) indexes the queue in short batches on its own
+ * (search-indexer-worker.ts, search-indexer.ts) indexes both in short batches on its own
  * connection, off the event loop: every `drainIntervalMs`, continuously while there is a backlog,
  * and always before this adapter answers a query, so a query sees every message committed before
  * it started. Batches matter: FTS5 flushes its buffer at every savepoint, and the store runs each

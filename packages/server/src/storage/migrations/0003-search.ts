@@ -11,6 +11,8 @@
  * `month`; search/text.ts), so that the index itself can restrict a query to some rooms, people
  * or months.
  *
+ * (Since 0008, new messages are no longer queued: the indexer finds them above a mark.)
+ *
  * Triggers on `messages` run inside the writing transaction. Deleting or changing a message
  * removes it from both indexes at once, so removed or replaced text can never be found; a new or
  * changed kept message is queued in `search_queue`, and the search adapter indexes the queue in
