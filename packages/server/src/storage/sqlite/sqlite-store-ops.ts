@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { AlertMatch } from '../../domain/alerts.ts';
 import type { ComplianceRecord, Message } from '../../domain/model.ts';
 import { KyselyStoreOps } from '../kysely-store-ops.ts';
+import type { SeqCounter } from './seq-counter.ts';
 import { toMessage } from '../rows.ts';
 import type { DB, MessagesTable } from '../schema.ts';
 import type { NewMessage } from '../types.ts';
@@ -27,7 +28,12 @@ export class SqliteStoreOps extends KyselyStoreOps {
     insertMatch: Statement<[string, string, string, number, number]>;
   };
 
-  constructor(db: Kysely<DB>, raw: Database) {
+  /** The writer's counter of sequence numbers (seq-counter.ts); the reader has none. */
+  constructor(
+    db: Kysely<DB>,
+    raw: Database,
+    private readonly seqs?: SeqCounter,
+  ) {
     super(db);
     this.stmts = {
       // UPDATE then SELECT costs less than UPDATE … RETURNING (which goes through a temporary
@@ -55,6 +61,10 @@ export class SqliteStoreOps extends KyselyStoreOps {
   }
 
   override nextSeq(roomId: string): Promise<number> {
+    if (this.seqs) {
+      const seq = this.seqs.next(roomId);
+      return seq === undefined ? Promise.reject(new Error(`room ${roomId} vanished`)) : Promise.resolve(seq);
+    }
     if (this.stmts.bumpSeq.run(roomId).changes === 0)
       return Promise.reject(new Error(`room ${roomId} vanished`));
     const row = this.stmts.lastSeq.get(roomId);

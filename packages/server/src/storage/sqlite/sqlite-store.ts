@@ -27,6 +27,7 @@ import { migrateToLatest } from '../migrate.ts';
 import type { DB } from '../schema.ts';
 import type { Store, StoreWriter, WriteOptions } from '../types.ts';
 import { SqliteStoreOps } from './sqlite-store-ops.ts';
+import { SeqCounter } from './seq-counter.ts';
 import type { WriteTurns } from './write-turns.ts';
 
 export interface SqliteStoreOptions {
@@ -81,7 +82,20 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   writerDb.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   writerDb.pragma('foreign_keys = ON');
   writerDb.pragma('busy_timeout = 5000');
-  const writerKysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: writerDb }) });
+  // Every query of the shared Kysely code on the writer first writes the sequence numbers given
+  // out so far (seq-counter.ts), so that none reads a stale `rooms.last_seq`.
+  const queryHook: { beforeQuery?: () => void } = {};
+  const writerKysely = new Kysely<DB>({
+    dialect: new SqliteDialect({
+      database: {
+        close: () => writerDb.close(),
+        prepare: (statement: string) => {
+          queryHook.beforeQuery?.();
+          return writerDb.prepare(statement);
+        },
+      },
+    }),
+  });
   await migrateToLatest(writerKysely as Kysely<unknown>, 'sqlite');
   // From now on a locked database is retried asynchronously (flush), never waited for in place.
   writerDb.pragma('busy_timeout = 0');
@@ -105,7 +119,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   readerDb.pragma('cache_size = -65536');
   const readerKysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: readerDb }) });
 
-  const writer = new SqliteStoreOps(writerKysely, writerDb);
+  const counter = new SeqCounter(
+    writerDb.prepare('SELECT last_seq FROM rooms WHERE id = ?'),
+    writerDb.prepare('UPDATE rooms SET last_seq = ? WHERE id = ?'),
+  );
+  queryHook.beforeQuery = () => counter.beforeQuery();
+  const writer = new SqliteStoreOps(writerKysely, writerDb, counter);
   const reader = new SqliteStoreOps(readerKysely, readerDb);
 
   let queue: Job[] = [];
@@ -232,17 +251,22 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         try {
           outcomes.push({ ok: true, value: await job.work(writer) });
           tx.release.run();
+          counter.keep();
         } catch (error) {
           tx.rollbackTo.run();
           tx.release.run();
+          counter.rollBack();
           outcomes.push({ ok: false, value: error });
         }
       }
+      counter.flush();
       tx.commit.run();
+      counter.reset();
       stepped = false;
     } catch (error) {
       busySince = 0;
       if (writerDb.inTransaction) writerDb.exec('ROLLBACK');
+      counter.reset();
       settleAll(batch, error);
       running = false;
       if (queue.length > 0) schedule();
