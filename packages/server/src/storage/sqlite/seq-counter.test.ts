@@ -46,6 +46,8 @@ const room = (id: string): Room => ({
   updatedAt: at,
 });
 
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 describe('sequence numbers within a group commit', () => {
   let dir: string;
   let store: Store;
@@ -107,16 +109,13 @@ describe('sequence numbers within a group commit', () => {
         throw new Error('this job fails');
       });
     // The failing job last in its commit: the number of the job before it must still be written.
-    const first = await Promise.all([
-      store.write((tx) => post(tx, 'c')),
-      failing().catch((e: Error) => e.message),
-    ]);
+    const first = await Promise.all([store.write((tx) => post(tx, 'c')), failing().catch(messageOf)]);
     assert.deepEqual(first, [1, 'this job fails']);
     assert.equal((await store.read.getRoom('c'))?.lastSeq, 1);
     // And in the middle of one.
     const second = await Promise.all([
       store.write((tx) => post(tx, 'c')),
-      failing().catch((e: Error) => e.message),
+      failing().catch(messageOf),
       store.write((tx) => post(tx, 'c')),
       store.write((tx) => post(tx, 'c')),
     ]);
@@ -138,7 +137,7 @@ describe('sequence numbers within a group commit', () => {
 
   test('a room that does not exist is refused, and the transaction goes on', async () => {
     const results = await Promise.all([
-      store.write((tx) => post(tx, 'nowhere')).catch((e: Error) => e.message),
+      store.write((tx) => post(tx, 'nowhere')).catch(messageOf),
       store.write((tx) => post(tx, 'b')),
     ]);
     assert.deepEqual(results, ['room nowhere vanished', 3]);
