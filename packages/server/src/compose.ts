@@ -106,9 +106,12 @@ export async function buildCore(
   config: Config,
   overrides: Overrides = {},
   onError: (error: unknown) => void = () => undefined,
+  /** Posts in a writer thread of their own (docs/decisions/0013): the server, not the command line. */
+  postLane = false,
 ): Promise<StoaCore> {
   mkdirSync(config.dataDir, { recursive: true });
-  // The store's writer and the search indexer's thread take turns at the write lock.
+  // The store's writers (the event loop's and the post lane's) and the search indexer's thread
+  // take turns at the write lock.
   const writeTurns = new WriteTurns();
   const store =
     overrides.store ??
@@ -116,6 +119,8 @@ export async function buildCore(
       file: join(config.dataDir, DATABASE_FILE),
       synchronous: config.sqliteSynchronous,
       turns: writeTurns,
+      postLane,
+      onError,
     }));
   const bus = overrides.bus ?? createMemoryBus(onError);
   const access = new AccessState(store.read);
@@ -159,7 +164,7 @@ export async function buildCore(
 export async function buildServer(config: Config, overrides: Overrides = {}): Promise<StoaServer> {
   const { buildHttpApp } = await import('./transports/http/app.ts');
   let log: (error: unknown) => void = () => undefined;
-  const core = await buildCore(config, overrides, (e) => log(e));
+  const core = await buildCore(config, overrides, (e) => log(e), true);
   const { access, bus, ctx } = core;
   const clock = ctx.clock;
   // History search (docs/search.md): indexes what is queued, then keeps up in the background.

@@ -137,29 +137,29 @@ export async function doPostMessage(
   const prepared = prepareMessage(input, { maxTextBytes: ctx.limits.maxMessageBytes });
   const kept = access.category.chatHistory;
   const at = ctx.clock();
-  return transact(ctx, async (tx, emit) => {
-    if (prepared.clientMsgId !== null) {
-      const existing = await tx.findMessageByClientId(roomId, subject.userId, prepared.clientMsgId);
-      if (existing) return { message: existing, duplicate: true };
-    }
-    const seq = await tx.nextSeq(roomId);
-    const id = await tx.insertMessage({ roomId, seq, authorId: subject.userId, at, kept, ...prepared });
-    // Compliance keeps the text even when the category keeps no history (spec §5.1).
-    await tx.recordCompliance({
+  // One transaction with its CHAT record (appendPost), in the store's post lane; published once durable.
+  // Compliance keeps the text even when the category keeps no history (spec §5.1).
+  const outcome = await ctx.store.appendMessage({
+    message: { roomId, authorId: subject.userId, at, kept, ...prepared },
+    compliance: {
       kind: 'CHAT',
-      at,
-      roomId,
-      userId: subject.userId,
-      messageSeq: seq,
       content: prepared.text,
       ...(prepared.alert || prepared.storyTitle !== null
         ? { details: { alert: prepared.alert, storyTitle: prepared.storyTitle } }
         : {}),
-    });
-    const message: Message = { id, roomId, seq, authorId: subject.userId, at, ...prepared };
-    emit({ kind: 'message', roomId, message });
-    return { message, duplicate: false };
+    },
   });
+  if (outcome.duplicate) return { message: outcome.message, duplicate: true };
+  const message: Message = {
+    id: outcome.id,
+    roomId,
+    seq: outcome.seq,
+    authorId: subject.userId,
+    at,
+    ...prepared,
+  };
+  ctx.bus.publish({ kind: 'message', roomId, message });
+  return { message, duplicate: false };
 }
 
 /** Reads a page of history (joining not required) and records it as BACKCHAT. */

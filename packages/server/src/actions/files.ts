@@ -126,13 +126,10 @@ export async function doUploadFile(
   };
   const ref: FileRef = { id: file.id, name: file.name, size: file.size, contentType: file.contentType };
   const kept = access.category.chatHistory;
-  return transact(ctx, async (tx, emit) => {
-    await tx.insertFile(file);
-    const seq = await tx.nextSeq(roomId);
-    const text = file.name;
-    const id = await tx.insertMessage({
+  const text = file.name;
+  const outcome = await ctx.store.appendMessage({
+    message: {
       roomId,
-      seq,
       authorId: record.userId,
       at,
       clientMsgId: null,
@@ -142,13 +139,9 @@ export async function doUploadFile(
       storyTitle: null,
       rtf: null,
       file: ref,
-    });
-    await tx.recordCompliance({
+    },
+    compliance: {
       kind: 'FILEUPLOAD',
-      at,
-      roomId,
-      userId: record.userId,
-      messageSeq: seq,
       content: storedName(file),
       details: {
         fileId: file.id,
@@ -157,23 +150,25 @@ export async function doUploadFile(
         contentType: file.contentType,
         sha256: file.hash,
       },
-    });
-    const message: Message = {
-      id,
-      roomId,
-      seq,
-      authorId: record.userId,
-      at,
-      clientMsgId: null,
-      text,
-      alert: false,
-      storyTitle: null,
-      rtf: null,
-      file: ref,
-    };
-    emit({ kind: 'message', roomId, message });
-    return { file: ref, message };
+    },
+    file,
   });
+  if (outcome.duplicate) throw new Error('a file post has no client message id');
+  const message: Message = {
+    id: outcome.id,
+    roomId,
+    seq: outcome.seq,
+    authorId: record.userId,
+    at,
+    clientMsgId: null,
+    text,
+    alert: false,
+    storyTitle: null,
+    rtf: null,
+    file: ref,
+  };
+  ctx.bus.publish({ kind: 'message', roomId, message });
+  return { file: ref, message };
 }
 
 /** The name compliance output uses for a stored file: `<id><extension>` (spec §4.10). */

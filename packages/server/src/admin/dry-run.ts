@@ -4,7 +4,8 @@
  */
 import type { ActionContext } from '../actions/context.ts';
 import type { AuditEntry } from '../domain/model.ts';
-import type { Store, StoreWriter } from '../storage/types.ts';
+import { appendPost } from '../storage/append-post.ts';
+import type { NewPost, Store, StoreWriter } from '../storage/types.ts';
 import { actorLabel } from '../domain/model.ts';
 
 class Rollback extends Error {
@@ -26,6 +27,9 @@ export function dryRunContext(ctx: ActionContext): { ctx: ActionContext; planned
     dialect: ctx.store.dialect,
     read: ctx.store.read,
     close: () => Promise.resolve(),
+    appendMessage(post: NewPost) {
+      return this.write((tx) => appendPost(tx, post));
+    },
     async write<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T> {
       try {
         await ctx.store.write(async (tx) => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AlertFilter } from '../domain/alerts.ts';
 import type { Category, Room, User } from '../domain/model.ts';
-import type { Store } from './types.ts';
+import type { NewPost, Store } from './types.ts';
 
 const now = 1_700_000_000_000;
 
@@ -336,6 +336,96 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         // Ids are never reused, even after the newest rows were deleted.
         const third = await store.write((tx) => tx.insertAlertMatches([match('f1', 'room-1', 2)]));
         assert.ok((third[0]?.id ?? 0) > Math.max(...ids));
+      } finally {
+        await store.close();
+      }
+    });
+
+    void test('appendMessage: message and compliance record together, numbered in order, repeats answered, files recorded', async () => {
+      const store = await fresh();
+      const draft = (text: string, clientMsgId: string | null = null): NewPost => ({
+        message: {
+          roomId: 'room-1',
+          authorId: 'alice',
+          at: now,
+          clientMsgId,
+          kept: true,
+          text,
+          alert: false,
+          storyTitle: null,
+          rtf: null,
+        },
+        compliance: { kind: 'CHAT', content: text },
+      });
+      try {
+        // Sent at once: one or more transactions, numbered in the order sent.
+        const outcomes = await Promise.all(
+          Array.from({ length: 60 }, (_, i) =>
+            store.appendMessage(draft(`m${i}`, i % 3 === 0 ? `c${i}` : null)),
+          ),
+        );
+        assert.deepEqual(
+          outcomes.map((o) => (o.duplicate ? -1 : o.seq)),
+          Array.from({ length: 60 }, (_, i) => i + 1),
+        );
+        const stored = await store.read.history('room-1', { limit: 100 });
+        assert.deepEqual(
+          stored.map((m) => [m.seq, m.text, m.id]),
+          outcomes.map((o, i) => [i + 1, `m${i}`, o.duplicate ? -1 : o.id]),
+        );
+        const chat = (await store.read.listCompliance(0, 1000)).filter((c) => c.kind === 'CHAT');
+        assert.deepEqual(
+          chat.map((c) => [c.messageSeq, c.content, c.roomId, c.userId]),
+          stored.map((m) => [m.seq, m.text, 'room-1', 'alice']),
+        );
+
+        // The same client message id again: the stored message, nothing new written.
+        const again = await store.appendMessage(draft('m3 sent again', 'c3'));
+        assert.ok(again.duplicate);
+        assert.deepEqual([again.message.seq, again.message.text], [4, 'm3']);
+        assert.equal((await store.read.getRoom('room-1'))?.lastSeq, 60);
+
+        // A post to a room that does not exist fails alone; the others sent with it are stored.
+        const mixed = await Promise.allSettled([
+          store.appendMessage(draft('before')),
+          store.appendMessage({
+            ...draft('nowhere'),
+            message: { ...draft('nowhere').message, roomId: 'gone' },
+          }),
+          store.appendMessage(draft('after')),
+        ]);
+        assert.deepEqual(
+          mixed.map((r) => (r.status === 'fulfilled' && !r.value.duplicate ? r.value.seq : r.status)),
+          [61, 'rejected', 62],
+        );
+
+        // A file and its record, with the upload's compliance details.
+        const file = {
+          id: 'file-1',
+          roomId: 'room-1',
+          uploaderId: 'alice',
+          name: 'notes.txt',
+          size: 5,
+          contentType: 'text/plain',
+          hash: 'ab'.repeat(32),
+          createdAt: now,
+        };
+        const withFile = await store.appendMessage({
+          message: {
+            ...draft('notes.txt').message,
+            file: { id: file.id, name: file.name, size: file.size, contentType: file.contentType },
+          },
+          compliance: { kind: 'FILEUPLOAD', content: 'file-1.txt', details: { fileId: 'file-1' } },
+          file,
+        });
+        assert.ok(!withFile.duplicate);
+        assert.deepEqual(await store.read.getFile('file-1'), file);
+        const last = (await store.read.listCompliance(0, 1000)).at(-1);
+        assert.deepEqual(
+          [last?.kind, last?.messageSeq, last?.content, last?.details],
+          ['FILEUPLOAD', withFile.seq, 'file-1.txt', { fileId: 'file-1' }],
+        );
+        assert.equal((await store.read.history('room-1', { afterSeq: 62, limit: 5 }))[0]?.file?.id, 'file-1');
       } finally {
         await store.close();
       }

@@ -12,6 +12,7 @@ import type {
   StoredFile,
   AuditEntry,
   Category,
+  ComplianceKind,
   ComplianceRecord,
   Group,
   Message,
@@ -299,10 +300,35 @@ export interface WriteOptions {
   readonly durability?: 'full' | 'deferred';
 }
 
+/**
+ * A message to append, with the compliance record written in the same transaction (its time, room,
+ * user and sequence number are the message's) and the file it carries, if any.
+ */
+export interface NewPost {
+  readonly message: Omit<NewMessage, 'seq'>;
+  readonly compliance: {
+    readonly kind: ComplianceKind;
+    readonly content: string;
+    readonly details?: Record<string, unknown>;
+  };
+  readonly file?: StoredFile;
+}
+
+/** A post appended (its id and sequence number), or the message it repeats (same client id). */
+export type PostOutcome =
+  | { readonly duplicate: false; readonly id: number; readonly seq: number }
+  | { readonly duplicate: true; readonly message: Message };
+
 export interface Store {
   readonly dialect: Dialect;
   readonly read: StoreReader;
   write<T>(work: (tx: StoreWriter) => Promise<T>, options?: WriteOptions): Promise<T>;
+  /**
+   * Appends a message and its compliance record in one durable transaction (`appendPost`), the
+   * way the store does it fastest: the SQLite store hands it to its post lane, a writer thread
+   * of its own (docs/decisions/0013). Settles once durable, like `write`.
+   */
+  appendMessage(post: NewPost): Promise<PostOutcome>;
   close(): Promise<void>;
 }
 

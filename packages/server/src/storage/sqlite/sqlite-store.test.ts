@@ -7,11 +7,21 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { ComplianceKind, ComplianceRecord } from '../../domain/model.ts';
 import { storeContract } from '../contract.ts';
+import type { NewPost, Store } from '../types.ts';
 import { INLINE_SYNC_MAX_WRITES, openSqliteStore } from './sqlite-store.ts';
 
 storeContract('sqlite', () =>
   openSqliteStore({ file: join(mkdtempSync(join(tmpdir(), 'stoa-store-')), 'stoa.db') }),
 );
+
+storeContract('sqlite with its post lane', async () => {
+  const store = await openSqliteStore({
+    file: join(mkdtempSync(join(tmpdir(), 'stoa-store-')), 'stoa.db'),
+    postLane: true,
+  });
+  await store.postLane?.start();
+  return store;
+});
 
 describe('sqlite store: locks and deferred durability', () => {
   const record = (kind: ComplianceKind): ComplianceRecord => ({
@@ -207,6 +217,160 @@ describe('sqlite store: locks and deferred durability', () => {
       assert.deepEqual(kinds, [...Array<string>(INLINE_SYNC_MAX_WRITES + 2).fill('PART'), 'JOIN']);
     } finally {
       syncs.restore();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sqlite store: the post lane', () => {
+  const draft = (text: string): NewPost => ({
+    message: {
+      roomId: 'r1',
+      authorId: 'u1',
+      at: 1,
+      clientMsgId: null,
+      kept: true,
+      text,
+      alert: false,
+      storyTitle: null,
+      rtf: null,
+    },
+    compliance: { kind: 'CHAT', content: text },
+  });
+  const openWithRoom = async (dir: string) => {
+    const store = await openSqliteStore({ file: join(dir, 'stoa.db'), postLane: true });
+    await store.postLane?.start();
+    await store.write(async (tx) => {
+      await tx.insertCategory({
+        id: 'c1',
+        name: 'C',
+        description: '',
+        invitations: false,
+        fileUpload: false,
+        chatHistory: true,
+        allowed: [],
+        denied: [],
+        creators: [],
+        createdAt: 1,
+        updatedAt: 1,
+      });
+      await tx.insertRoom({
+        id: 'r1',
+        name: 'R',
+        description: '',
+        categoryId: 'c1',
+        privacy: 'open',
+        type: 'normal',
+        invitations: 'inherit',
+        addinId: null,
+        disabled: false,
+        lastSeq: 0,
+        members: [],
+        managers: [],
+        presenters: [],
+        createdAt: 1,
+        createdBy: 'u1',
+        updatedAt: 1,
+      });
+    });
+    return store;
+  };
+  /** Every stored message of r1 is numbered 1..n without a gap, each with its CHAT record. */
+  const assertWhole = async (store: Store) => {
+    const seqs: number[] = [];
+    for (;;) {
+      const page = await store.read.history('r1', { afterSeq: seqs.at(-1) ?? 0, limit: 500 });
+      if (page.length === 0) break;
+      seqs.push(...page.map((m) => m.seq));
+    }
+    assert.ok(
+      seqs.every((seq, i) => seq === i + 1),
+      'numbered 1..n',
+    );
+    const chat: number[] = [];
+    for (let after = 0; ;) {
+      const page = await store.read.listCompliance(after, 1000);
+      if (page.length === 0) break;
+      after = page.at(-1)?.id ?? after;
+      for (const c of page) if (c.kind === 'CHAT' && c.messageSeq !== null) chat.push(c.messageSeq);
+    }
+    assert.deepEqual(chat, seqs);
+    return seqs.length;
+  };
+
+  test('when the thread dies, posts in flight fail clearly, the event loop takes the next, and the lane comes back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stoa-lane-'));
+    const store = await openWithRoom(dir);
+    try {
+      const lane = store.postLane;
+      assert.ok(lane);
+      const running = () => lane.running;
+      assert.equal(running(), true, 'the lane runs once the store is open');
+      await Promise.all(Array.from({ length: 10 }, (_, i) => store.appendMessage(draft(`before ${i}`))));
+
+      const worker = (
+        store.postLane as unknown as { worker: { worker: { terminate: () => Promise<number> } } }
+      ).worker.worker;
+      const inFlight = Array.from({ length: 50 }, (_, i) => store.appendMessage(draft(`in flight ${i}`)));
+      await worker.terminate();
+      const settled = await Promise.allSettled(inFlight);
+      for (const r of settled)
+        if (r.status === 'rejected')
+          assert.match(String(r.reason), /the post lane stopped; the message may not have been stored/);
+      assert.equal(running(), false);
+      const meanwhile = await store.appendMessage(draft('while the lane restarts'));
+      assert.ok(!meanwhile.duplicate);
+
+      const deadline = Date.now() + 10_000;
+      while (!running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(running(), true, 'the lane is back');
+      await Promise.all(Array.from({ length: 10 }, (_, i) => store.appendMessage(draft(`after ${i}`))));
+      const n = await assertWhole(store);
+      const fulfilled = settled.filter((r) => r.status === 'fulfilled').length;
+      assert.ok(n >= 10 + fulfilled + 1 + 10, 'every post answered ok is stored');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the event loop writer goes first while the lane is busy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stoa-lane-'));
+    const store = await openWithRoom(dir);
+    try {
+      const flooding = { done: false, ended: false };
+      let posted = 0;
+      const flood = (async () => {
+        const deadline = Date.now() + 8000;
+        while (!flooding.done && Date.now() < deadline)
+          await Promise.all(
+            Array.from({ length: 400 }, () => store.appendMessage(draft(`flood ${posted++}`))),
+          );
+        flooding.ended = true;
+      })();
+      // Let the lane get busy, then write on the event loop: a lane that began its next
+      // transaction as soon as it committed would keep the lock until the flood ends.
+      while (posted < 2000) await new Promise((r) => setTimeout(r, 5));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.write((tx) =>
+            tx.recordCompliance({
+              kind: 'JOIN',
+              at: 1,
+              roomId: 'r1',
+              userId: `u${i}`,
+              messageSeq: null,
+              content: '',
+            }),
+          ),
+        ),
+      );
+      assert.equal(flooding.ended, false, 'the writes committed while the lane was still flooded');
+      flooding.done = true;
+      await flood;
+      await assertWhole(store);
+    } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }

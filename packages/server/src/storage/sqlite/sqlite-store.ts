@@ -25,7 +25,9 @@ import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import { Kysely, SqliteDialect } from 'kysely';
 import { migrateToLatest } from '../migrate.ts';
 import type { DB } from '../schema.ts';
-import type { Store, StoreWriter, WriteOptions } from '../types.ts';
+import { appendPost } from '../append-post.ts';
+import type { NewPost, Store, StoreWriter, WriteOptions } from '../types.ts';
+import { PostLane } from './post-lane.ts';
 import { SqliteStoreOps } from './sqlite-store-ops.ts';
 import { SeqCounter } from './seq-counter.ts';
 import type { WriteTurns } from './write-turns.ts';
@@ -44,6 +46,15 @@ export interface SqliteStoreOptions {
   readonly autocheckpointPages?: number;
   /** Turns at the write lock with another thread writing the same file (write-turns.ts). */
   readonly turns?: WriteTurns;
+  /**
+   * Append posts in a writer thread of their own, the post lane (post-lane.ts,
+   * docs/decisions/0013). The server sets it; tools and the command line do not.
+   */
+  readonly postLane?: boolean;
+  /** This store is the post lane's own, in its thread: its jobs (appendPost) may run twice. */
+  readonly asLane?: boolean;
+  /** Errors of the post lane's thread. */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** How long the writer keeps retrying a locked database before failing the batch, ms. */
@@ -76,7 +87,12 @@ function isBusy(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED');
 }
 
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+/** The SQLite store; `postLane` is there for diagnostics and tests (`start` it to skip the wait for the first post). */
+export interface SqliteStore extends Store {
+  readonly postLane: PostLane | undefined;
+}
+
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   const writerDb = new BetterSqlite3(options.file);
   writerDb.pragma('journal_mode = WAL');
   writerDb.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
@@ -136,6 +152,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   let busyTimer: NodeJS.Timeout | undefined;
   /** Stepped aside for the other writer since the last commit (one turn per commit at most). */
   let stepped = false;
+  /** The post lane's next batch runs each job in a savepoint (one failed without). */
+  let carefulNext = false;
   const retrySoon = () => {
     busyTimer = setTimeout(() => {
       busyTimer = undefined;
@@ -246,13 +264,26 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         return;
       }
       busySince = 0;
+      // The post lane's jobs (appendPost) can run again: they go without a savepoint each, and a
+      // batch in which one fails is rolled back and run again with savepoints.
+      const careful = !options.asLane || carefulNext;
+      carefulNext = false;
       for (const job of batch) {
-        tx.savepoint.run();
+        if (careful) tx.savepoint.run();
         try {
           outcomes.push({ ok: true, value: await job.work(writer) });
-          tx.release.run();
+          if (careful) tx.release.run();
           counter.keep();
         } catch (error) {
+          if (!careful) {
+            writerDb.exec('ROLLBACK');
+            counter.reset();
+            carefulNext = true;
+            queue = batch.concat(queue);
+            running = false;
+            schedule();
+            return;
+          }
           tx.rollbackTo.run();
           tx.release.run();
           counter.rollBack();
@@ -293,22 +324,39 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     else options.turns?.setBusy(false);
   };
 
+  const write = <T>(work: (tx: StoreWriter) => Promise<T>, writeOptions?: WriteOptions): Promise<T> => {
+    if (closed) return Promise.reject(new Error('store closed'));
+    return new Promise<T>((resolve, reject) => {
+      queue.push({
+        work,
+        deferred: writeOptions?.durability === 'deferred',
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
+      schedule();
+    });
+  };
+  const appendHere = (post: NewPost) => write((tx) => appendPost(tx, post));
+  const lane = options.postLane
+    ? new PostLane(
+        {
+          file: options.file,
+          synchronous: full ? 'full' : 'normal',
+          turns: options.turns?.cells,
+        },
+        appendHere,
+        options.onError ?? (() => undefined),
+      )
+    : undefined;
+
   return {
     dialect: 'sqlite',
     read: reader,
-    write<T>(work: (tx: StoreWriter) => Promise<T>, options?: WriteOptions): Promise<T> {
-      if (closed) return Promise.reject(new Error('store closed'));
-      return new Promise<T>((resolve, reject) => {
-        queue.push({
-          work,
-          deferred: options?.durability === 'deferred',
-          resolve: resolve as (v: unknown) => void,
-          reject,
-        });
-        schedule();
-      });
-    },
+    write,
+    appendMessage: (post) => (lane ? lane.append(post) : appendHere(post)),
+    postLane: lane,
     async close() {
+      await lane?.close();
       closed = true;
       const busy = () =>
         running ||

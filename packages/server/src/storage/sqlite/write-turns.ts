@@ -11,19 +11,36 @@
  * one bounded chunk, and lets go. What share each gets then depends on how long the other
  * thread waits between chunks, which it decides.
  *
- * Three 32-bit cells in shared memory: `want` (set by the other thread until it holds the lock),
- * `grant` (a counter the writer increments to wake it) and `busy` (the writer has writes queued or
- * in progress: the other thread then paces itself; when the writer is idle it need not).
+ * 32-bit cells in shared memory: `want` (set by the other thread until it holds the lock),
+ * `grant` (a counter a writer increments to wake it), and `busy`, one per writer (the writer has
+ * writes queued or in progress: the other thread then paces itself; when every writer is idle it
+ * need not).
+ *
+ * Two writers share the cells: the store's writer on the event loop and the post lane's writer
+ * in its thread (post-lane.ts, docs/decisions/0013). Either steps aside for the indexer. Between
+ * the two there are no turns: the event loop's writer retries a locked database every
+ * millisecond, and the lane leaves the lock free between its transactions while it answers and
+ * takes in posts (a test floods the lane and checks that the event loop's writes get through).
  */
 const WANT = 0;
 const GRANT = 1;
-const BUSY = 2;
+const BUSY = [2, 3] as const;
+const CELLS = 4;
 
 export class WriteTurns {
   readonly cells: Int32Array;
 
-  constructor(cells?: Int32Array) {
-    this.cells = cells ?? new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  /** `writer`: 0 for the store's writer on the event loop, 1 for the post lane's. */
+  constructor(
+    cells?: Int32Array,
+    private readonly writer: 0 | 1 = 0,
+  ) {
+    this.cells = cells ?? new Int32Array(new SharedArrayBuffer(CELLS * Int32Array.BYTES_PER_ELEMENT));
+  }
+
+  /** The same cells, seen by the post lane's writer. */
+  forLane(): WriteTurns {
+    return new WriteTurns(this.cells, 1);
   }
 
   // ---- the other thread
@@ -48,16 +65,16 @@ export class WriteTurns {
     return Atomics.load(this.cells, GRANT);
   }
 
-  /** Whether the writer has writes queued or in progress. */
+  /** Whether a writer has writes queued or in progress. */
   writerBusy(): boolean {
-    return Atomics.load(this.cells, BUSY) === 1;
+    return Atomics.load(this.cells, BUSY[0]) === 1 || Atomics.load(this.cells, BUSY[1]) === 1;
   }
 
   // ---- the store's writer
 
   /** Tells the other thread whether writes are queued or in progress. */
   setBusy(busy: boolean): void {
-    Atomics.store(this.cells, BUSY, busy ? 1 : 0);
+    Atomics.store(this.cells, BUSY[this.writer], busy ? 1 : 0);
   }
 
   /** Whether the other thread waits for a turn. */
