@@ -61,6 +61,8 @@ export class PostLane {
       workerData: this.data,
       onMessage: (m) => this.onMessage(m),
       onError: this.onError,
+      // A lane that cannot start at all (logged once) leaves posts to the event loop's writer.
+      giveUpIfFirstFails: true,
       onExit: () => {
         this.ready = false;
         const lost = [...this.inFlight.values()];
