@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AlertFilter } from '../domain/alerts.ts';
 import type { Category, Room, User } from '../domain/model.ts';
-import type { NewPost, Store } from './types.ts';
+import { appendPost } from './append-post.ts';
+import { draftPost } from './test-fixtures.ts';
+import type { Store } from './types.ts';
 
 const now = 1_700_000_000_000;
 
@@ -54,24 +56,11 @@ const room = (id: string, name: string): Room => ({
   updatedAt: now,
 });
 
-async function post(store: Store, roomId: string, text: string, at = now, clientMsgId: string | null = null) {
-  return store.write(async (tx) => {
-    const seq = await tx.nextSeq(roomId);
-    await tx.insertMessage({
-      roomId,
-      seq,
-      authorId: 'alice',
-      at,
-      clientMsgId,
-      kept: true,
-      text,
-      alert: false,
-      storyTitle: null,
-      rtf: null,
-    });
-    await tx.recordCompliance({ kind: 'CHAT', at, roomId, userId: 'alice', messageSeq: seq, content: text });
-    return seq;
-  });
+/** A post as the server writes it (appendPost), through `write`; its sequence number. */
+async function post(store: Store, roomId: string, text: string, at = now): Promise<number> {
+  const outcome = await store.write((tx) => appendPost(tx, draftPost(roomId, text, { at })));
+  if (outcome.duplicate) throw new Error('no client message id, no duplicate');
+  return outcome.seq;
 }
 
 export function storeContract(name: string, open: () => Promise<Store>): void {
@@ -343,20 +332,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
 
     void test('appendMessage: message and compliance record together, numbered in order, repeats answered, files recorded', async () => {
       const store = await fresh();
-      const draft = (text: string, clientMsgId: string | null = null): NewPost => ({
-        message: {
-          roomId: 'room-1',
-          authorId: 'alice',
-          at: now,
-          clientMsgId,
-          kept: true,
-          text,
-          alert: false,
-          storyTitle: null,
-          rtf: null,
-        },
-        compliance: { kind: 'CHAT', content: text },
-      });
+      const draft = (text: string, clientMsgId: string | null = null) =>
+        draftPost('room-1', text, { clientMsgId });
       try {
         // Sent at once: one or more transactions, numbered in the order sent.
         const outcomes = await Promise.all(

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runComplianceOnce } from '../../src/compliance/processor.ts';
 import { complianceRuntime } from '../../src/compliance/runtime.ts';
+import { testCategory, testRoom } from '../../src/storage/test-fixtures.ts';
 import type { ComplianceKind, ComplianceRecord } from '../../src/domain/model.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/storage/types.ts';
@@ -50,39 +51,11 @@ async function setUp(store: Store, outDir: string) {
         null,
       );
     }
-    await tx.insertCategory({
-      id: 'cat',
-      name: 'Bench',
-      description: '',
-      invitations: false,
-      fileUpload: false,
-      chatHistory: true,
-      allowed: [],
-      denied: [],
-      creators: [],
-      createdAt: now,
-      updatedAt: now,
-    });
-    for (const [i, id] of roomIds.entries()) {
-      await tx.insertRoom({
-        id,
-        name: `room ${i}`,
-        description: '',
-        categoryId: 'cat',
-        privacy: 'open',
-        type: 'normal',
-        invitations: 'inherit',
-        addinId: null,
-        disabled: false,
-        lastSeq: 0,
-        members: [],
-        managers: [],
-        presenters: [],
-        createdAt: now,
-        createdBy: 'bench',
-        updatedAt: now,
-      });
-    }
+    await tx.insertCategory(testCategory('cat', { name: 'Bench', createdAt: now, updatedAt: now }));
+    for (const [i, id] of roomIds.entries())
+      await tx.insertRoom(
+        testRoom(id, 'cat', { name: `room ${i}`, createdAt: now, createdBy: 'bench', updatedAt: now }),
+      );
     await tx.setComplianceConfig('AdapterOutputDirectory', outDir);
   });
   let n = 0;

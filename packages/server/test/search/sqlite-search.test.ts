@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import type { Category, Room } from '../../src/domain/model.ts';
 import { parseQuery } from '../../src/search/query.ts';
 import {
   compileSearch,
@@ -22,40 +21,12 @@ import {
 import { codePoints, foldForSubstring } from '../../src/search/text.ts';
 import type { SearchRequest } from '../../src/search/types.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
+import { testCategory, testRoom } from '../../src/storage/test-fixtures.ts';
 import type { Store } from '../../src/storage/types.ts';
 
 const at = 1_800_000_000_000;
-const category: Category = {
-  id: 'cat',
-  name: 'Cat',
-  description: '',
-  invitations: false,
-  fileUpload: false,
-  chatHistory: true,
-  allowed: [],
-  denied: [],
-  creators: [],
-  createdAt: at,
-  updatedAt: at,
-};
-const room = (id: string): Room => ({
-  id,
-  name: id,
-  description: '',
-  categoryId: category.id,
-  privacy: 'open',
-  type: 'normal',
-  invitations: 'inherit',
-  addinId: null,
-  disabled: false,
-  lastSeq: 0,
-  members: [],
-  managers: [],
-  presenters: [],
-  createdAt: at,
-  createdBy: 'test',
-  updatedAt: at,
-});
+const category = testCategory();
+const room = (id: string) => testRoom(id);
 
 /** Texts where folding is easy to get wrong. */
 const TRICKY = [

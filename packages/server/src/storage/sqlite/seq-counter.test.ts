@@ -9,42 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Category, Room } from '../../domain/model.ts';
+import { appendPost } from '../append-post.ts';
+import { draftPost, testCategory, testRoom } from '../test-fixtures.ts';
 import type { Store, StoreWriter } from '../types.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 const at = 1_800_000_000_000;
-const category: Category = {
-  id: 'cat',
-  name: 'Cat',
-  description: '',
-  invitations: false,
-  fileUpload: false,
-  chatHistory: true,
-  allowed: [],
-  denied: [],
-  creators: [],
-  createdAt: at,
-  updatedAt: at,
-};
-const room = (id: string): Room => ({
-  id,
-  name: id,
-  description: '',
-  categoryId: category.id,
-  privacy: 'open',
-  type: 'normal',
-  invitations: 'inherit',
-  addinId: null,
-  disabled: false,
-  lastSeq: 0,
-  members: [],
-  managers: [],
-  presenters: [],
-  createdAt: at,
-  createdBy: 'test',
-  updatedAt: at,
-});
+const category = testCategory();
+const room = (id: string) => testRoom(id);
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -52,22 +24,10 @@ describe('sequence numbers within a group commit', () => {
   let dir: string;
   let store: Store;
 
-  /** What a post writes: the next number and the message row. */
+  /** What a post writes (appendPost); its sequence number. */
   const post = async (tx: StoreWriter, roomId: string): Promise<number> => {
-    const seq = await tx.nextSeq(roomId);
-    await tx.insertMessage({
-      roomId,
-      seq,
-      authorId: 'u1',
-      at,
-      clientMsgId: null,
-      kept: true,
-      text: `message ${seq}`,
-      alert: false,
-      storyTitle: null,
-      rtf: null,
-    });
-    return seq;
+    const outcome = await appendPost(tx, draftPost(roomId, 'a message', { authorId: 'u1' }));
+    return outcome.duplicate ? -1 : outcome.seq;
   };
   const seqsOf = async (roomId: string) =>
     (await store.read.history(roomId, { limit: 500 })).map((m) => m.seq);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { ComplianceKind, ComplianceRecord } from '../../domain/model.ts';
 import { storeContract } from '../contract.ts';
-import type { NewPost, Store } from '../types.ts';
+import { draftPost, testCategory, testRoom } from '../test-fixtures.ts';
+import type { Store } from '../types.ts';
 import { INLINE_SYNC_MAX_WRITES, openSqliteStore } from './sqlite-store.ts';
 
 storeContract('sqlite', () =>
@@ -224,55 +225,13 @@ describe('sqlite store: locks and deferred durability', () => {
 });
 
 describe('sqlite store: the post lane', () => {
-  const draft = (text: string): NewPost => ({
-    message: {
-      roomId: 'r1',
-      authorId: 'u1',
-      at: 1,
-      clientMsgId: null,
-      kept: true,
-      text,
-      alert: false,
-      storyTitle: null,
-      rtf: null,
-    },
-    compliance: { kind: 'CHAT', content: text },
-  });
+  const draft = (text: string) => draftPost('r1', text, { authorId: 'u1' });
   const openWithRoom = async (dir: string) => {
     const store = await openSqliteStore({ file: join(dir, 'stoa.db'), postLane: true });
     await store.postLane?.start();
     await store.write(async (tx) => {
-      await tx.insertCategory({
-        id: 'c1',
-        name: 'C',
-        description: '',
-        invitations: false,
-        fileUpload: false,
-        chatHistory: true,
-        allowed: [],
-        denied: [],
-        creators: [],
-        createdAt: 1,
-        updatedAt: 1,
-      });
-      await tx.insertRoom({
-        id: 'r1',
-        name: 'R',
-        description: '',
-        categoryId: 'c1',
-        privacy: 'open',
-        type: 'normal',
-        invitations: 'inherit',
-        addinId: null,
-        disabled: false,
-        lastSeq: 0,
-        members: [],
-        managers: [],
-        presenters: [],
-        createdAt: 1,
-        createdBy: 'u1',
-        updatedAt: 1,
-      });
+      await tx.insertCategory(testCategory('c1'));
+      await tx.insertRoom(testRoom('r1', 'c1'));
     });
     return store;
   };
