@@ -290,4 +290,35 @@ describe('SQLite search adapter', () => {
       raw.close();
     }
   });
+  test('an indexer thread that dies is replaced, and the new one indexes what came meanwhile', async () => {
+    assert.ok(search);
+    const open = search;
+    await post('r2', 'posted before the indexer died: osprey');
+    assert.deepEqual(await texts(request('osprey', ['r2'])), ['posted before the indexer died: osprey']);
+    const worker = (
+      open as unknown as { indexer: { worker: { terminate: () => Promise<number> } | undefined } }
+    ).indexer.worker;
+    assert.ok(worker);
+    await worker.terminate();
+    await post('r2', 'posted while no indexer ran: kestrel');
+    const last = (await store.read.getRoom('r2'))?.lastSeq ?? 0;
+    await store.write((tx) => tx.replaceMessageText('r2', last - 1, 'changed while no indexer ran: kite'));
+    // The drain waits for the new thread (started a second later) rather than answering stale.
+    // (Its start timer does not keep a process alive; a server's sockets do, here an interval.)
+    const alive = setInterval(() => undefined, 100);
+    try {
+      await open.catchUp();
+    } finally {
+      clearInterval(alive);
+    }
+    assert.deepEqual(await texts(request('kestrel', ['r2'])), ['posted while no indexer ran: kestrel']);
+    assert.deepEqual(await texts(request('kite', ['r2'])), ['changed while no indexer ran: kite']);
+    assert.deepEqual(await texts(request('osprey', ['r2'])), []);
+    const raw = new BetterSqlite3(join(dir, 'stoa.db'), { readonly: true });
+    try {
+      assert.equal(raw.prepare('SELECT count(*) FROM search_backlog').pluck().get(), 0);
+    } finally {
+      raw.close();
+    }
+  });
 });
