@@ -9,6 +9,7 @@ import type { ComplianceKind, ComplianceRecord } from '../../domain/model.ts';
 import { storeContract } from '../contract.ts';
 import { draftPost, testCategory, testRoom } from '../test-fixtures.ts';
 import type { Store } from '../types.ts';
+import { PostLane } from './post-lane.ts';
 import { INLINE_SYNC_MAX_WRITES, openSqliteStore } from './sqlite-store.ts';
 
 storeContract('sqlite', () =>
@@ -332,6 +333,34 @@ describe('sqlite store: the post lane', () => {
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  test('a lane whose thread cannot start leaves posts to the event loop, reports it once, and does not retry', async () => {
+    const errors: unknown[] = [];
+    const written: string[] = [];
+    const lane = new PostLane(
+      {
+        file: join(tmpdir(), 'stoa-no-such-folder', 'deeper', 'stoa.db'),
+        synchronous: 'normal',
+        turns: undefined,
+      },
+      (post) => {
+        written.push(post.message.text);
+        return Promise.resolve({ duplicate: false, id: written.length, seq: written.length });
+      },
+      (error) => errors.push(error),
+    );
+    try {
+      assert.deepEqual(await lane.append(draft('first')), { duplicate: false, id: 1, seq: 1 });
+      await assert.rejects(lane.start(), /directory does not exist/);
+      assert.equal(lane.running, false);
+      assert.deepEqual(await lane.append(draft('second')), { duplicate: false, id: 2, seq: 2 });
+      // A supervised thread is started again a second after it fails; this one is not.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      assert.deepEqual(written, ['first', 'second']);
+      assert.equal(errors.length, 1, 'reported once, not again every second');
+    } finally {
+      await lane.close();
     }
   });
 });
