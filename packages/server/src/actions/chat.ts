@@ -7,7 +7,7 @@ import { notFound } from '../domain/errors.ts';
 import type { Actor, Message } from '../domain/model.ts';
 import { prepareMessage, type MessageInput } from '../domain/messages.ts';
 import type { HistoryWindow } from '../storage/types.ts';
-import { subjectOf, transact, type ActionContext } from './context.ts';
+import { appendAndPublish, subjectOf, transact, type ActionContext } from './context.ts';
 import type { UserSubject } from '../access/access-state.ts';
 
 /** The most messages one history page or one resume returns. */
@@ -137,9 +137,8 @@ export async function doPostMessage(
   const prepared = prepareMessage(input, { maxTextBytes: ctx.limits.maxMessageBytes });
   const kept = access.category.chatHistory;
   const at = ctx.clock();
-  // One transaction with its CHAT record (appendPost), in the store's post lane; published once durable.
   // Compliance keeps the text even when the category keeps no history (spec §5.1).
-  const outcome = await ctx.store.appendMessage({
+  return appendAndPublish(ctx, {
     message: { roomId, authorId: subject.userId, at, kept, ...prepared },
     compliance: {
       kind: 'CHAT',
@@ -149,17 +148,6 @@ export async function doPostMessage(
         : {}),
     },
   });
-  if (outcome.duplicate) return { message: outcome.message, duplicate: true };
-  const message: Message = {
-    id: outcome.id,
-    roomId,
-    seq: outcome.seq,
-    authorId: subject.userId,
-    at,
-    ...prepared,
-  };
-  ctx.bus.publish({ kind: 'message', roomId, message });
-  return { message, duplicate: false };
 }
 
 /** Reads a page of history (joining not required) and records it as BACKCHAT. */

@@ -6,9 +6,9 @@
 import type { AccessState, UserSubject } from '../access/access-state.ts';
 import type { Bus, BusEvent } from '../bus/types.ts';
 import { fail } from '../domain/errors.ts';
-import type { Actor } from '../domain/model.ts';
+import type { Actor, Message } from '../domain/model.ts';
 import type { BlobStore } from '../blobs/types.ts';
-import type { Store, StoreWriter, WriteOptions } from '../storage/types.ts';
+import type { NewPost, Store, StoreWriter, WriteOptions } from '../storage/types.ts';
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -49,6 +49,23 @@ export async function transact<T>(
   }, options);
   for (const event of events) ctx.bus.publish(event);
   return result;
+}
+
+/**
+ * Appends a post (`store.appendMessage`: one durable transaction with its compliance record) and
+ * publishes it once durable, as `transact` would: the message as stored, or the one a repeated
+ * client message id names.
+ */
+export async function appendAndPublish(
+  ctx: ActionContext,
+  post: NewPost,
+): Promise<{ message: Message; duplicate: boolean }> {
+  const outcome = await ctx.store.appendMessage(post);
+  if (outcome.duplicate) return { message: outcome.message, duplicate: true };
+  const { kept: _kept, ...fields } = post.message;
+  const message: Message = { ...fields, id: outcome.id, seq: outcome.seq };
+  ctx.bus.publish({ kind: 'message', roomId: message.roomId, message });
+  return { message, duplicate: false };
 }
 
 /** The subject behind a user actor; fails `unauthenticated` when the user is gone or disabled. */

@@ -13,7 +13,7 @@ import { fail, notFound } from '../domain/errors.ts';
 import { checkFileName, effectiveContentType } from '../domain/files.ts';
 import type { Actor, FileRef, Message, StoredFile } from '../domain/model.ts';
 import type { FileTokenRecord } from '../storage/types.ts';
-import { subjectOf, transact, type ActionContext } from './context.ts';
+import { appendAndPublish, subjectOf, transact, type ActionContext } from './context.ts';
 
 export const FILE_TOKEN_TTL_MS = 30 * 60 * 1000;
 
@@ -126,15 +126,14 @@ export async function doUploadFile(
   };
   const ref: FileRef = { id: file.id, name: file.name, size: file.size, contentType: file.contentType };
   const kept = access.category.chatHistory;
-  const text = file.name;
-  const outcome = await ctx.store.appendMessage({
+  const { message } = await appendAndPublish(ctx, {
     message: {
       roomId,
       authorId: record.userId,
       at,
       clientMsgId: null,
       kept,
-      text,
+      text: file.name,
       alert: false,
       storyTitle: null,
       rtf: null,
@@ -153,21 +152,6 @@ export async function doUploadFile(
     },
     file,
   });
-  if (outcome.duplicate) throw new Error('a file post has no client message id');
-  const message: Message = {
-    id: outcome.id,
-    roomId,
-    seq: outcome.seq,
-    authorId: record.userId,
-    at,
-    clientMsgId: null,
-    text,
-    alert: false,
-    storyTitle: null,
-    rtf: null,
-    file: ref,
-  };
-  ctx.bus.publish({ kind: 'message', roomId, message });
   return { file: ref, message };
 }
 
