@@ -1,46 +1,32 @@
 /**
  * The message insert of a post, isolated, against variants of the schema around it: the
- * search-queue trigger, the client-message-id index (full or partial), the foreign key. Each
+ * search-queue trigger that migration 0008 removed, the client-message-id index (full or
+ * partial), the foreign key, the time index. Each
  * variant gets its own copy of a database made by the real migrations, with `rooms` rooms;
  * batches of `batch` inserts per transaction, interleaved, median µs per insert.
  *
  *   node --import tsx bench/tools/sqlite-insert-variants.ts [rounds=15] [batch=2000] [rooms=200]
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { doCreateCategory } from '../../packages/server/src/actions/categories.ts';
-import { doCreateUser } from '../../packages/server/src/actions/directory.ts';
-import { doCreateRoom } from '../../packages/server/src/actions/rooms.ts';
-import { buildServer } from '../../packages/server/src/compose.ts';
-import { DEFAULTS } from '../../packages/server/src/config/config.ts';
-import type { Actor } from '../../packages/server/src/domain/model.ts';
 import { median } from '../lib/stats.ts';
+import { databaseWithRooms } from './database-with-rooms.ts';
 
 const rounds = Number(process.argv[2] ?? 15);
 const batch = Number(process.argv[3] ?? 2000);
 const roomCount = Number(process.argv[4] ?? 200);
-const dir = mkdtempSync(join(tmpdir(), 'stoa-insert-'));
-const CLI: Actor = { kind: 'cli', osUser: 'bench' };
-
-const server = await buildServer({ ...DEFAULTS, logLevel: 'silent', dataDir: dir, port: 0 });
-const user = await doCreateUser(server.ctx, CLI, { username: 'poster' });
-await doCreateCategory(server.ctx, CLI, { name: 'Bench', allowed: ['domain:stoa.local'] });
-const rooms: string[] = [];
-for (let i = 0; i < roomCount; i++)
-  rooms.push((await doCreateRoom(server.ctx, CLI, { name: `r${i}`, category: 'Bench', privacy: 'open' })).id);
-await server.close();
+const { dir, file, userId, rooms } = await databaseWithRooms('stoa-insert-', roomCount);
 
 const variants: Record<string, string[]> = {
   'as migrated': [],
-  'no search-queue trigger': ['DROP TRIGGER search_message_added'],
-  'client-id index partial': [
-    'DROP INDEX messages_client_id',
-    'CREATE UNIQUE INDEX messages_client_id ON messages (room_id, author_id, client_msg_id) WHERE client_msg_id IS NOT NULL',
+  // Every new message was queued for search by this trigger until migration 0008.
+  'with the queue trigger of 0003': [
+    `CREATE TRIGGER search_message_added AFTER INSERT ON messages WHEN new.kept = 1 BEGIN
+       INSERT OR IGNORE INTO search_queue (id) VALUES (new.id);
+     END`,
   ],
-  'no trigger, partial index': [
-    'DROP TRIGGER search_message_added',
+  'client-id index partial': [
     'DROP INDEX messages_client_id',
     'CREATE UNIQUE INDEX messages_client_id ON messages (room_id, author_id, client_msg_id) WHERE client_msg_id IS NOT NULL',
   ],
@@ -54,9 +40,9 @@ const dbs = new Map<
 >();
 let n = 0;
 for (const [name, statements] of Object.entries(variants)) {
-  const file = join(dir, `v${n++}.db`);
-  copyFileSync(join(dir, 'stoa.db'), file);
-  const db = new BetterSqlite3(file);
+  const copy = join(dir, `v${n++}.db`);
+  copyFileSync(file, copy);
+  const db = new BetterSqlite3(copy);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
@@ -76,7 +62,7 @@ for (let r = 0; r < rounds; r++) {
       const room = rooms[i % rooms.length] ?? '';
       const seq = (v.seq.get(room) ?? 0) + 1;
       v.seq.set(room, seq);
-      v.insert.run(room, seq, user.id, Date.now(), null, 1, text, 0, null, null, null);
+      v.insert.run(room, seq, userId, Date.now(), null, 1, text, 0, null, null, null);
     }
     const t1 = performance.now();
     v.db.exec('COMMIT');

@@ -1,38 +1,23 @@
 /**
  * The SQL of one post, isolated: what the group commit runs per message (SAVEPOINT, nextSeq,
  * insert message, insert CHAT compliance row, RELEASE), timed in batches of `batch` posts per
- * transaction, against variants of the same statements. Runs on the real schema (migrations) in a
+ * transaction, against variants of the same statements. (The store now counts numbers in memory,
+ * decision 0012, and the post lane runs its batches without a savepoint per job, decision 0013:
+ * the variant 'no savepoint + in-memory seq'.) Runs on the real schema (migrations) in a
  * temporary folder, without the server.
  *
  *   node --import tsx bench/tools/sqlite-post-path.ts [rounds=15] [batch=2000]
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { doCreateCategory } from '../../packages/server/src/actions/categories.ts';
-import { doCreateUser } from '../../packages/server/src/actions/directory.ts';
-import { doCreateRoom } from '../../packages/server/src/actions/rooms.ts';
-import { buildServer } from '../../packages/server/src/compose.ts';
-import { DEFAULTS } from '../../packages/server/src/config/config.ts';
-import type { Actor } from '../../packages/server/src/domain/model.ts';
+import { rmSync } from 'node:fs';
 import { median } from '../lib/stats.ts';
+import { databaseWithRooms } from './database-with-rooms.ts';
 
 const rounds = Number(process.argv[2] ?? 15);
 const batch = Number(process.argv[3] ?? 2000);
-const dir = mkdtempSync(join(tmpdir(), 'stoa-sqlpath-'));
-const CLI: Actor = { kind: 'cli', osUser: 'bench' };
+const { dir, file, userId, rooms } = await databaseWithRooms('stoa-sqlpath-', 20);
 
-// Schema and 20 rooms through the real server code, then close it and work on the file directly.
-const server = await buildServer({ ...DEFAULTS, logLevel: 'silent', dataDir: dir, port: 0 });
-const user = await doCreateUser(server.ctx, CLI, { username: 'poster' });
-await doCreateCategory(server.ctx, CLI, { name: 'Bench', allowed: ['domain:stoa.local'] });
-const rooms: string[] = [];
-for (let i = 0; i < 20; i++)
-  rooms.push((await doCreateRoom(server.ctx, CLI, { name: `r${i}`, category: 'Bench', privacy: 'open' })).id);
-await server.close();
-
-const db = new BetterSqlite3(join(dir, 'stoa.db'));
+const db = new BetterSqlite3(file);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('foreign_keys = ON');
@@ -55,18 +40,18 @@ const memSeq = new Map<string, number>();
 
 function write(room: string, seq: number): void {
   const at = Date.now();
-  s.message.run(room, seq, user.id, at, null, 1, text, 0, null, null);
-  s.compliance.run('CHAT', at, room, user.id, seq, text, null);
+  s.message.run(room, seq, userId, at, null, 1, text, 0, null, null);
+  s.compliance.run('CHAT', at, room, userId, seq, text, null);
 }
 
 type Variant = (room: string) => void;
 const variants: Record<string, Variant> = {
-  'current: savepoint + UPDATE..RETURNING': (room) => {
+  'savepoint + UPDATE..RETURNING': (room) => {
     db.exec('SAVEPOINT job');
     write(room, s.returning.get(room)?.last_seq ?? 0);
     db.exec('RELEASE job');
   },
-  'current + PRAGMA temp_store=MEMORY': (room) => {
+  'savepoint + RETURNING, temp_store=MEMORY': (room) => {
     db.exec('SAVEPOINT job');
     write(room, s.returning.get(room)?.last_seq ?? 0);
     db.exec('RELEASE job');
