@@ -4,13 +4,14 @@
  * this thread's loop is written in one transaction and synced once (the store's group commit);
  * the answers of one turn go back as one message.
  *
- * Messages in:  {type:'posts', posts:[{ref, post}]} · {type:'stop'}
- * Messages out: {type:'ready'} · {type:'done', results:[{ref, ok, outcome | message}]}
+ * Messages in:  {type:'posts', refs, posts (JSON of NewPost[])} · {type:'stop'}
+ * Messages out: {type:'ready'} · {type:'done', appended ([ref, id, seq]…), others}
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { appendPost } from '../append-post.ts';
 import { openSqliteStore } from './sqlite-store.ts';
-import type { FromLane, LaneData, LaneResult, ToLane } from './post-lane.ts';
+import type { NewPost, PostOutcome } from '../types.ts';
+import type { FromLane, LaneData, LaneOther, ToLane } from './post-lane.ts';
 import { WriteTurns } from './write-turns.ts';
 
 const data = workerData as LaneData;
@@ -24,33 +25,51 @@ const store = await openSqliteStore({
   asLane: true,
 });
 
-let results: LaneResult[] = [];
-const reply = (r: LaneResult) => {
-  if (results.length === 0) setImmediate(flushReplies);
-  results.push(r);
+/** Answers of this turn: appended posts as `[ref, id, seq]` numbers, the rest as objects. */
+let appended: number[] = [];
+let others: LaneOther[] = [];
+let replying = false;
+const replySoon = () => {
+  if (replying) return;
+  replying = true;
+  setImmediate(flushReplies);
 };
 const flushReplies = () => {
-  const done = results;
-  results = [];
-  port.postMessage({ type: 'done', results: done } satisfies FromLane);
+  replying = false;
+  const done = Float64Array.from(appended);
+  const rest = others;
+  appended = [];
+  others = [];
+  port.postMessage({ type: 'done', appended: done, others: rest } satisfies FromLane, [done.buffer]);
+};
+const answer = (ref: number, outcome: PostOutcome) => {
+  if (outcome.duplicate) others.push({ ref, ok: true, outcome });
+  else appended.push(ref, outcome.id, outcome.seq);
+  replySoon();
+};
+const refuse = (ref: number, error: unknown) => {
+  others.push({ ref, ok: false, message: error instanceof Error ? error.message : String(error) });
+  replySoon();
 };
 
 port.on('message', (m: ToLane) => {
   if (m.type === 'stop') {
     void store.close().then(() => {
-      if (results.length > 0) flushReplies();
+      if (replying) flushReplies();
       port.close();
     });
     return;
   }
-  for (const { ref, post } of m.posts)
+  const posts = JSON.parse(m.posts) as NewPost[];
+  posts.forEach((post, i) => {
+    const ref = m.refs[i] as number;
     store
       .write((tx) => appendPost(tx, post))
       .then(
-        (outcome) => reply({ ref, ok: true, outcome }),
-        (error: unknown) =>
-          reply({ ref, ok: false, message: error instanceof Error ? error.message : String(error) }),
+        (outcome) => answer(ref, outcome),
+        (error: unknown) => refuse(ref, error),
       );
+  });
 });
 
 port.postMessage({ type: 'ready' } satisfies FromLane);

@@ -24,10 +24,19 @@ export interface LaneData {
   readonly turns: Int32Array | undefined;
 }
 
-export type ToLane = { type: 'posts'; posts: { ref: number; post: NewPost }[] } | { type: 'stop' };
-export type LaneResult =
-  { ref: number; ok: true; outcome: PostOutcome } | { ref: number; ok: false; message: string };
-export type FromLane = { type: 'ready' } | { type: 'done'; results: LaneResult[] };
+/**
+ * What crosses the thread, in the cheapest form each way (docs/decisions/0013): the posts of one
+ * turn as one JSON text (parsed in the lane into objects that all share one shape, where a
+ * structured clone builds each object key by key), and the appended ones back as numbers,
+ * `[ref, id, seq]` triples in one transferred buffer. Duplicates and failures are rare and go
+ * as objects.
+ */
+export type ToLane = { type: 'posts'; refs: number[]; posts: string } | { type: 'stop' };
+/** A post that was not simply appended: the message its client id repeats, or why it failed. */
+export type LaneOther =
+  | { ref: number; ok: true; outcome: PostOutcome & { duplicate: true } }
+  | { ref: number; ok: false; message: string };
+export type FromLane = { type: 'ready' } | { type: 'done'; appended: Float64Array; others: LaneOther[] };
 
 interface Waiting {
   resolve: (outcome: PostOutcome) => void;
@@ -40,7 +49,8 @@ export class PostLane {
   private ready = false;
   private closed = false;
   private nextRef = 1;
-  private outgoing: { ref: number; post: NewPost }[] = [];
+  private outgoingRefs: number[] = [];
+  private outgoing: NewPost[] = [];
   private readonly inFlight = new Map<number, Waiting>();
   private drained: (() => void) | undefined;
 
@@ -67,6 +77,7 @@ export class PostLane {
         this.ready = false;
         const lost = [...this.inFlight.values()];
         this.inFlight.clear();
+        this.outgoingRefs = [];
         this.outgoing = [];
         const error = new Error('the post lane stopped; the message may not have been stored');
         for (const w of lost) w.reject(error);
@@ -92,14 +103,17 @@ export class PostLane {
       const ref = this.nextRef++;
       this.inFlight.set(ref, { resolve, reject });
       if (this.outgoing.length === 0) setImmediate(this.send);
-      this.outgoing.push({ ref, post });
+      this.outgoingRefs.push(ref);
+      this.outgoing.push(post);
     });
   }
 
   private readonly send = (): void => {
     const posts = this.outgoing;
+    const refs = this.outgoingRefs;
     this.outgoing = [];
-    if (posts.length > 0) this.worker?.post({ type: 'posts', posts });
+    this.outgoingRefs = [];
+    if (posts.length > 0) this.worker?.post({ type: 'posts', refs, posts: JSON.stringify(posts) });
   };
 
   private onMessage(m: FromLane): void {
@@ -107,7 +121,15 @@ export class PostLane {
       this.ready = true;
       return;
     }
-    for (const r of m.results) {
+    const a = m.appended;
+    for (let i = 0; i + 2 < a.length; i += 3) {
+      const ref = a[i] as number;
+      const w = this.inFlight.get(ref);
+      if (!w) continue;
+      this.inFlight.delete(ref);
+      w.resolve({ duplicate: false, id: a[i + 1] as number, seq: a[i + 2] as number });
+    }
+    for (const r of m.others) {
       const w = this.inFlight.get(r.ref);
       if (!w) continue;
       this.inFlight.delete(r.ref);
