@@ -46,7 +46,9 @@ export class BenchServer {
 
   static async start(spec: ServerSpec, options: ServerOptions = {}): Promise<BenchServer> {
     const child = fork(join(import.meta.dirname, '..', 'server-process.ts'), [], {
-      execArgv: ['--import', 'tsx', ...(options.nodeArgs ?? [])],
+      // As `npm start` and bin/stoa-server.js run it (docs/decisions/0014); --server-node-args
+      // come later and win.
+      execArgv: ['--max-semi-space-size=32', '--import', 'tsx', ...(options.nodeArgs ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     if (options.cpu !== undefined && child.pid !== undefined) pin(child.pid, options.cpu);
