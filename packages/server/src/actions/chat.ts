@@ -138,15 +138,26 @@ export async function doPostMessage(
   const kept = access.category.chatHistory;
   const at = ctx.clock();
   // Compliance keeps the text even when the category keeps no history (spec §5.1).
+  // Objects written out field by field (no spreads): this runs for every post.
+  const compliance: { kind: 'CHAT'; content: string; details?: Record<string, unknown> } = {
+    kind: 'CHAT',
+    content: prepared.text,
+  };
+  if (prepared.alert || prepared.storyTitle !== null)
+    compliance.details = { alert: prepared.alert, storyTitle: prepared.storyTitle };
   return appendAndPublish(ctx, {
-    message: { roomId, authorId: subject.userId, at, kept, ...prepared },
-    compliance: {
-      kind: 'CHAT',
-      content: prepared.text,
-      ...(prepared.alert || prepared.storyTitle !== null
-        ? { details: { alert: prepared.alert, storyTitle: prepared.storyTitle } }
-        : {}),
+    message: {
+      roomId,
+      authorId: subject.userId,
+      at,
+      clientMsgId: prepared.clientMsgId,
+      kept,
+      text: prepared.text,
+      alert: prepared.alert,
+      storyTitle: prepared.storyTitle,
+      rtf: prepared.rtf,
     },
+    compliance,
   });
 }
 

@@ -137,3 +137,6 @@ export interface AuditEntry {
   readonly target: string;
   readonly details?: Record<string, unknown>;
 }
+
+/** A record under construction: the same fields, assignable (for optional fields set afterwards). */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };

@@ -4,7 +4,8 @@
  * row and its compliance record. The SQLite store runs it in its post lane (a writer thread,
  * docs/decisions/0013) or, when the lane is not running, in its own writer.
  */
-import type { NewPost, PostOutcome, StoreWriter } from './types.ts';
+import type { ComplianceRecord, Writable } from '../domain/model.ts';
+import type { NewMessage, NewPost, PostOutcome, StoreWriter } from './types.ts';
 
 export async function appendPost(tx: StoreWriter, post: NewPost): Promise<PostOutcome> {
   const m = post.message;
@@ -14,16 +15,31 @@ export async function appendPost(tx: StoreWriter, post: NewPost): Promise<PostOu
   }
   if (post.file) await tx.insertFile(post.file);
   const seq = await tx.nextSeq(m.roomId);
-  const id = await tx.insertMessage({ ...m, seq });
-  const { kind, content, details } = post.compliance;
-  await tx.recordCompliance({
-    kind,
+  // Field by field rather than spread: this runs for every post, in the post lane's thread.
+  const row: Writable<NewMessage> = {
+    roomId: m.roomId,
+    seq,
+    authorId: m.authorId,
+    at: m.at,
+    clientMsgId: m.clientMsgId,
+    kept: m.kept,
+    text: m.text,
+    alert: m.alert,
+    storyTitle: m.storyTitle,
+    rtf: m.rtf,
+  };
+  if (m.file) row.file = m.file;
+  const id = await tx.insertMessage(row);
+  const c = post.compliance;
+  const record: Writable<ComplianceRecord> = {
+    kind: c.kind,
     at: m.at,
     roomId: m.roomId,
     userId: m.authorId,
     messageSeq: seq,
-    content,
-    ...(details ? { details } : {}),
-  });
+    content: c.content,
+  };
+  if (c.details) record.details = c.details;
+  await tx.recordCompliance(record);
   return { duplicate: false, id, seq };
 }

@@ -44,6 +44,8 @@ export class WsSession implements LiveConnection, OutboxTarget {
   private closed = false;
   /** Settles once `hello` is sent; frames wait for it, so every answer comes after the hello. */
   private readonly opened: Promise<void>;
+  /** The hello is sent and the frames that waited for it have been handed on. */
+  private helloSent = false;
   /** User-directed events that arrived before the hello. */
   private early: string[] | undefined = [];
 
@@ -71,8 +73,12 @@ export class WsSession implements LiveConnection, OutboxTarget {
       }
       const raw = Array.isArray(data)
         ? Buffer.concat(data).toString('utf8')
-        : Buffer.from(data as ArrayBuffer).toString('utf8');
-      void this.opened.then(() => this.onFrame(raw));
+        : Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Buffer.from(data).toString('utf8');
+      // Once the hello is out, straight to the frame (every frame queued before it has run).
+      if (this.helloSent) void this.onFrame(raw);
+      else void this.opened.then(() => this.onFrame(raw));
     });
     socket.on('close', () => this.onClose());
     socket.on('error', () => this.onClose());
@@ -108,6 +114,9 @@ export class WsSession implements LiveConnection, OutboxTarget {
     const early = this.early ?? [];
     this.early = undefined;
     for (const serialized of early) if (!this.closed) this.parts.outbox.push(this, serialized);
+    // Frames that arrived before now wait on `opened`, which settles when this returns and runs
+    // them before any later frame can arrive (they are microtasks; frames come with I/O).
+    this.helloSent = true;
   }
 
   // ---- OutboxTarget
@@ -188,8 +197,9 @@ export class WsSession implements LiveConnection, OutboxTarget {
             });
             return;
           }
-          const { type: _t, id: _i, room, ...input } = frame;
-          const result = await doPostMessage(this.parts.ctx, this.actor, room, input);
+          // The frame is the message input (its other fields are not read): no copy made.
+          const room = frame.room;
+          const result = await doPostMessage(this.parts.ctx, this.actor, room, frame);
           this.reply(frame.id, {
             room,
             seq: result.message.seq,
