@@ -23,7 +23,8 @@ function requestId(value: unknown): string | number | null {
 }
 
 export function parseFrame(raw: string, maxBytes: number): ParsedFrame {
-  if (raw.length > maxBytes || Buffer.byteLength(raw, 'utf8') > maxBytes) {
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8: short frames need no byte count.
+  if (raw.length > maxBytes || (raw.length * 3 > maxBytes && Buffer.byteLength(raw, 'utf8') > maxBytes)) {
     return {
       ok: false,
       id: null,
