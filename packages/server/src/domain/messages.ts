@@ -25,16 +25,16 @@ export interface MessageLimits {
 
 const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
 
+function wellFormed(field: string, value: string | undefined): void {
+  if (value !== undefined && !isWellFormedText(value))
+    fail('validation_failed', `${field} is not valid Unicode text`);
+}
+
 export function prepareMessage(input: MessageInput, limits: MessageLimits): PreparedMessage {
-  for (const [field, value] of [
-    ['text', input.text],
-    ['rtf', input.rtf],
-    ['storyTitle', input.storyTitle],
-    ['clientMsgId', input.clientMsgId],
-  ] as const) {
-    if (value !== undefined && !isWellFormedText(value))
-      fail('validation_failed', `${field} is not valid Unicode text`);
-  }
+  wellFormed('text', input.text);
+  wellFormed('rtf', input.rtf);
+  wellFormed('storyTitle', input.storyTitle);
+  wellFormed('clientMsgId', input.clientMsgId);
   // Plain text is mandatory, even with RTF (legacy clients read only the plain text).
   if (input.text.trim().length === 0) fail('validation_failed', 'text must not be empty');
   const bytes = utf8Length(input.text) + utf8Length(input.rtf ?? '') + utf8Length(input.storyTitle ?? '');
