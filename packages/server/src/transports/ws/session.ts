@@ -62,12 +62,7 @@ export class WsSession implements LiveConnection, OutboxTarget {
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
         void this.opened.then(() =>
-          this.send({
-            type: 'result',
-            id: null,
-            ok: false,
-            error: { code: 'bad_request', message: 'frames are JSON text' },
-          }),
+          this.refuse(null, { code: 'bad_request', message: 'frames are JSON text' }),
         );
         return;
       }
@@ -164,6 +159,11 @@ export class WsSession implements LiveConnection, OutboxTarget {
     this.send({ type: 'result', id: id ?? null, ok: true, data });
   }
 
+  /** A refusal of the request `id`, with a stable code. */
+  private refuse(id: string | number | null | undefined, error: ReturnType<typeof errorOf>): void {
+    this.send({ type: 'result', id: id ?? null, ok: false, error });
+  }
+
   /**
    * Posts go to a small handler of their own: a suspended async function keeps its whole frame,
    * and the one with every other case in it is large (about 1.7 KB a post before the split).
@@ -171,12 +171,7 @@ export class WsSession implements LiveConnection, OutboxTarget {
   private onFrame(raw: string): Promise<void> | undefined {
     const parsed = parseFrame(raw, this.parts.config.maxFrameBytes);
     if (!parsed.ok) {
-      this.send({
-        type: 'result',
-        id: parsed.id,
-        ok: false,
-        error: { code: parsed.code, message: parsed.message },
-      });
+      this.refuse(parsed.id, { code: parsed.code, message: parsed.message });
       return undefined;
     }
     const frame = parsed.frame;
@@ -185,12 +180,7 @@ export class WsSession implements LiveConnection, OutboxTarget {
 
   private async post(frame: Extract<ClientFrame, { type: 'post' }>): Promise<void> {
     if (this.rooms.get(frame.room) !== undefined || !this.rooms.has(frame.room)) {
-      this.send({
-        type: 'result',
-        id: frame.id ?? null,
-        ok: false,
-        error: { code: 'not_joined', message: 'join the room before posting' },
-      });
+      this.refuse(frame.id, { code: 'not_joined', message: 'join the room before posting' });
       return;
     }
     try {
@@ -204,12 +194,7 @@ export class WsSession implements LiveConnection, OutboxTarget {
         duplicate: result.duplicate,
       });
     } catch (error) {
-      this.send({
-        type: 'result',
-        id: frame.id ?? null,
-        ok: false,
-        error: errorOf(error, this.parts.onError),
-      });
+      this.refuse(frame.id, errorOf(error, this.parts.onError));
     }
   }
 
@@ -233,12 +218,7 @@ export class WsSession implements LiveConnection, OutboxTarget {
         }
         case 'participants': {
           if (!this.rooms.has(frame.room)) {
-            this.send({
-              type: 'result',
-              id: frame.id ?? null,
-              ok: false,
-              error: { code: 'not_joined', message: 'join the room first' },
-            });
+            this.refuse(frame.id, { code: 'not_joined', message: 'join the room first' });
             return;
           }
           const { participants, count } = this.parts.hub.participants(frame.room);
@@ -299,8 +279,7 @@ export class WsSession implements LiveConnection, OutboxTarget {
           return;
       }
     } catch (error) {
-      const e = errorOf(error, this.parts.onError);
-      this.send({ type: 'result', id: frame.id ?? null, ok: false, error: e });
+      this.refuse(frame.id, errorOf(error, this.parts.onError));
     }
   }
 
@@ -310,12 +289,7 @@ export class WsSession implements LiveConnection, OutboxTarget {
     lastSeq: number | undefined,
   ): Promise<void> {
     if (this.rooms.has(roomId)) {
-      this.send({
-        type: 'result',
-        id: id ?? null,
-        ok: false,
-        error: { code: 'already_joined', message: 'already in this room' },
-      });
+      this.refuse(id, { code: 'already_joined', message: 'already in this room' });
       return;
     }
     const joining: Joining = { held: [] };
@@ -343,18 +317,13 @@ export class WsSession implements LiveConnection, OutboxTarget {
     } catch (error) {
       this.rooms.delete(roomId);
       this.parts.hub.unsubscribe(this, roomId);
-      this.send({ type: 'result', id: id ?? null, ok: false, error: errorOf(error, this.parts.onError) });
+      this.refuse(id, errorOf(error, this.parts.onError));
     }
   }
 
   private async leave(id: string | number | undefined, roomId: string): Promise<void> {
     if (!this.rooms.delete(roomId)) {
-      this.send({
-        type: 'result',
-        id: id ?? null,
-        ok: false,
-        error: { code: 'not_joined', message: 'not in this room' },
-      });
+      this.refuse(id, { code: 'not_joined', message: 'not in this room' });
       return;
     }
     this.parts.hub.unsubscribe(this, roomId);
