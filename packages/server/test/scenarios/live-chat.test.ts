@@ -3,6 +3,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { connect as tcpConnect } from 'node:net';
 import { doSetSetting } from '../../src/actions/directory.ts';
 import { CLI } from '../support/org.ts';
 import { api } from '../support/clients.ts';
@@ -42,6 +45,44 @@ describe('live chat', () => {
       joined.data.history.map((m: any) => m.text),
       Array.from({ length: 30 }, (_, i) => `m${i + 11}`),
     );
+  });
+
+  test('frames that arrive with the upgrade request are answered after the hello, in order', async () => {
+    const room = env.org.rooms.engOpen.id;
+    // One write: the server has these frames before it has even checked the token.
+    const { events } = await upgradeWithFrames(
+      env.t.wsUrl,
+      env.tokens.bob as string,
+      [
+        JSON.stringify({ type: 'ping', id: 1 }),
+        JSON.stringify({ type: 'post', id: 2, room, text: 'not joined yet' }),
+        '{"type":"ping","id":3,',
+        JSON.stringify({ type: 'ping', id: 4 }),
+      ],
+      (e) => e.type === 'result' && e.id === 4,
+    );
+    assert.equal(events[0]?.type, 'hello');
+    assert.deepEqual(
+      events.filter((e) => e.type === 'result').map((r) => [r.id, r.ok, r.error?.code]),
+      [
+        [1, true, undefined],
+        [2, false, 'not_joined'],
+        [null, false, 'invalid_json'],
+        [4, true, undefined],
+      ],
+    );
+  });
+
+  test('more than 1,000 frames before the token is checked close the connection (1008)', async () => {
+    const pings = Array.from({ length: 1001 }, (_, i) => JSON.stringify({ type: 'ping', id: i }));
+    const { closeCode, events } = await upgradeWithFrames(
+      env.t.wsUrl,
+      env.tokens.bob as string,
+      pings,
+      () => false,
+    );
+    assert.equal(closeCode, 1008);
+    assert.equal(events.filter((e) => e.type === 'result').length, 0);
   });
 
   test('the join history follows DefaultChatHistory', async () => {
@@ -195,3 +236,84 @@ describe('live chat', () => {
     );
   });
 });
+
+type RawEvent = { type: string; id?: unknown; ok?: boolean; error?: { code: string } };
+
+/**
+ * Opens a WebSocket by hand and sends `frames` in the same write as the upgrade request; collects
+ * the server's events until `done` says so or the server closes (its close code then).
+ */
+async function upgradeWithFrames(
+  wsUrl: string,
+  token: string,
+  frames: readonly string[],
+  done: (event: RawEvent) => boolean,
+): Promise<{ events: RawEvent[]; closeCode: number | undefined }> {
+  const url = new URL(wsUrl);
+  // Client frames: FIN, text, masked with a zero mask, lengths under 126.
+  const frame = (text: string) => {
+    const body = Buffer.from(text, 'utf8');
+    assert.ok(body.length < 126);
+    return Buffer.concat([Buffer.from([0x81, 0x80 | body.length, 0, 0, 0, 0]), body]);
+  };
+  const upgrade = [
+    `GET ${url.pathname}${url.search} HTTP/1.1`,
+    `Host: ${url.host}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+    'Sec-WebSocket-Version: 13',
+    `Authorization: Bearer ${token}`,
+    '',
+    '',
+  ].join('\r\n');
+  const socket = tcpConnect(Number(url.port), url.hostname);
+  await once(socket, 'connect');
+  socket.write(Buffer.concat([Buffer.from(upgrade), ...frames.map(frame)]));
+  const events: RawEvent[] = [];
+  let closeCode: number | undefined;
+  let buf = Buffer.alloc(0);
+  let headerDone = false;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no end in time: ${JSON.stringify(events)}`)), 5000);
+      const finish = () => (clearTimeout(timer), resolve());
+      socket.on('close', finish);
+      socket.on('error', reject);
+      socket.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        if (!headerDone) {
+          const end = buf.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          assert.match(buf.subarray(0, end).toString(), /^HTTP\/1\.1 101/);
+          buf = buf.subarray(end + 4);
+          headerDone = true;
+        }
+        // Server frames are unmasked.
+        while (buf.length >= 2) {
+          const len7 = (buf[1] ?? 0) & 0x7f;
+          const head = len7 === 126 ? 4 : len7 === 127 ? 10 : 2;
+          if (buf.length < head) return;
+          const len =
+            len7 === 126 ? buf.readUInt16BE(2) : len7 === 127 ? Number(buf.readBigUInt64BE(2)) : len7;
+          if (buf.length < head + len) return;
+          const opcode = (buf[0] ?? 0) & 0x0f;
+          const payload = buf.subarray(head, head + len);
+          buf = buf.subarray(head + len);
+          if (opcode === 8) {
+            closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : undefined;
+            finish();
+            return;
+          }
+          for (const e of JSON.parse(payload.toString('utf8')) as RawEvent[]) {
+            events.push(e);
+            if (done(e)) finish();
+          }
+        }
+      });
+    });
+  } finally {
+    socket.destroy();
+  }
+  return { events, closeCode };
+}

@@ -2,7 +2,8 @@
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerParts } from '../parts.ts';
-import { WsSession } from '../ws/session.ts';
+import type { RawData } from 'ws';
+import { WsSession, type ReceivedFrame } from '../ws/session.ts';
 import { errorOf } from '../ws/errors.ts';
 import { userOf } from './auth.ts';
 import { installErrorHandling } from './errors.ts';
@@ -14,6 +15,9 @@ import { archiveRoutes } from './routes-archive.ts';
 import { commandRoutes } from './routes-commands.ts';
 import { fileRoutes } from './routes-files.ts';
 import { userRoutes } from './routes-user.ts';
+
+/** Frames a WebSocket client may send before its token is checked (they wait for it). */
+const MAX_FRAMES_BEFORE_AUTH = 1000;
 
 export async function buildHttpApp(
   parts: ServerParts,
@@ -43,12 +47,27 @@ export async function buildHttpApp(
     fileRoutes(scope, parts);
     alertRoutes(scope, parts);
     scope.get('/api/v1/ws', { websocket: true }, (socket, req) => {
+      // Frames can arrive while the token is checked (a client may send at once, or with the
+      // upgrade request itself): held here, in order, and handed to the session. Without a
+      // listener `ws` would drop them. A client that sends too many before it is known is closed.
+      const received: ReceivedFrame[] = [];
+      const hold = (data: RawData, isBinary: boolean) => {
+        if (received.push([data, isBinary]) > MAX_FRAMES_BEFORE_AUTH) socket.close(1008, 'too many frames');
+      };
+      socket.on('message', hold);
       // Authenticate before anything else; a bad token gets one error and close code 4401.
       userOf(parts, req).then(
-        // @fastify/websocket hands over the `ws` socket it created; the rule cannot see that.
-        // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-        (subject) => new WsSession(parts, socket, subject),
+        (subject) => {
+          socket.off('message', hold);
+          // Gone meanwhile (closed by the client, or above for too many frames): no session, which
+          // would never hear the close it missed.
+          if (socket.readyState !== socket.OPEN) return undefined;
+          // @fastify/websocket hands over the `ws` socket it created; the rule cannot see that.
+          // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+          return new WsSession(parts, socket, subject, received);
+        },
         (error: unknown) => {
+          socket.off('message', hold);
           const e = errorOf(error, parts.onError);
           socket.send(JSON.stringify([{ type: 'result', id: null, ok: false, error: e }]));
           socket.close(4401, e.code);

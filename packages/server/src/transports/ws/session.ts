@@ -5,7 +5,10 @@
  * so a client sees every message exactly once.
  */
 import type { ClientFrame, ServerEvent, WireFollow } from '@stoa/protocol';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+
+/** A frame as `ws` delivers it: its data and whether it was binary. */
+export type ReceivedFrame = readonly [RawData, boolean];
 import type { UserSubject } from '../../access/access-state.ts';
 import type { Actor } from '../../domain/model.ts';
 import type { KickReason, LiveConnection } from '../../live/hub.ts';
@@ -49,34 +52,39 @@ export class WsSession implements LiveConnection, OutboxTarget {
   /** User-directed events that arrived before the hello. */
   private early: string[] | undefined = [];
 
+  /** `received`: frames that arrived while the connection was being authenticated, in order. */
   constructor(
     private readonly parts: ServerParts,
     private readonly socket: WebSocket,
     subject: UserSubject,
+    received: readonly ReceivedFrame[] = [],
   ) {
     this.userId = subject.userId;
     this.displayName = subject.user.displayName;
     this.actor = { kind: 'user', userId: subject.userId };
     parts.hub.users.connect(this);
     this.opened = this.open(subject);
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) {
-        void this.opened.then(() =>
-          this.refuse(null, { code: 'bad_request', message: 'frames are JSON text' }),
-        );
-        return;
-      }
-      const raw = Array.isArray(data)
-        ? Buffer.concat(data).toString('utf8')
-        : Buffer.isBuffer(data)
-          ? data.toString('utf8')
-          : Buffer.from(data).toString('utf8');
-      // Once the hello is out, straight to the frame (every frame queued before it has run).
-      if (this.helloSent) void this.onFrame(raw);
-      else void this.opened.then(() => this.onFrame(raw));
-    });
+    for (const [data, isBinary] of received) this.onMessage(data, isBinary);
+    socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => this.onClose());
     socket.on('error', () => this.onClose());
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      void this.opened.then(() =>
+        this.refuse(null, { code: 'bad_request', message: 'frames are JSON text' }),
+      );
+      return;
+    }
+    const raw = Array.isArray(data)
+      ? Buffer.concat(data).toString('utf8')
+      : Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Buffer.from(data).toString('utf8');
+    // Once the hello is out, straight to the frame (every frame queued before it has run).
+    if (this.helloSent) void this.onFrame(raw);
+    else void this.opened.then(() => this.onFrame(raw));
   }
 
   /**
