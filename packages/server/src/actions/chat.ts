@@ -4,9 +4,9 @@
  */
 import { accessRoom, accessView, type RoomAccess } from '../access/access-room.ts';
 import { notFound } from '../domain/errors.ts';
-import type { Actor, Message } from '../domain/model.ts';
+import type { Actor, Message, Writable } from '../domain/model.ts';
 import { prepareMessage, type MessageInput } from '../domain/messages.ts';
-import type { HistoryWindow } from '../storage/types.ts';
+import type { HistoryWindow, NewPost } from '../storage/types.ts';
 import { appendAndPublish, subjectOf, transact, type ActionContext } from './context.ts';
 import type { UserSubject } from '../access/access-state.ts';
 
@@ -139,7 +139,7 @@ export async function doPostMessage(
   const at = ctx.clock();
   // Compliance keeps the text even when the category keeps no history (spec §5.1).
   // Objects written out field by field (no spreads): this runs for every post.
-  const compliance: { kind: 'CHAT'; content: string; details?: Record<string, unknown> } = {
+  const compliance: Writable<NewPost['compliance']> = {
     kind: 'CHAT',
     content: prepared.text,
   };

@@ -1,11 +1,8 @@
 /** The one place where errors become WebSocket error objects. */
 import { StoaError } from '../../domain/errors.ts';
-import type { ErrorCode } from '@stoa/protocol';
+import type { ErrorBody } from '@stoa/protocol';
 
-export function errorOf(
-  error: unknown,
-  onUnexpected: (error: unknown) => void,
-): { code: ErrorCode; message: string; details?: unknown } {
+export function errorOf(error: unknown, onUnexpected: (error: unknown) => void): ErrorBody['error'] {
   if (error instanceof StoaError) {
     return error.details === undefined
       ? { code: error.code, message: error.message }

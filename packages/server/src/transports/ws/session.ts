@@ -4,7 +4,7 @@
  * are held back and released after the join result, skipping what the history already contained,
  * so a client sees every message exactly once.
  */
-import type { ClientFrame, ServerEvent, WireFollow } from '@stoa/protocol';
+import type { ClientFrame, ErrorBody, ServerEvent, WireFollow } from '@stoa/protocol';
 import type { RawData, WebSocket } from 'ws';
 
 /** A frame as `ws` delivers it: its data and whether it was binary. */
@@ -168,7 +168,7 @@ export class WsSession implements LiveConnection, OutboxTarget {
   }
 
   /** A refusal of the request `id`, with a stable code. */
-  private refuse(id: string | number | null | undefined, error: ReturnType<typeof errorOf>): void {
+  private refuse(id: string | number | null | undefined, error: ErrorBody['error']): void {
     this.send({ type: 'result', id: id ?? null, ok: false, error });
   }
 
