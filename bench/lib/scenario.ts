@@ -7,6 +7,7 @@ import { nowUs, sleep } from './clock.ts';
 import type { ClientLib } from './conn.ts';
 import { machinePercent, ticks, waitQuiet } from './machine.ts';
 import { BenchServer, serverCpuPercent } from './server.ts';
+import { sampleThreads, threadUse, type ThreadUse } from './threads.ts';
 import { Workers } from './workers.ts';
 
 export type OptionSpec =
@@ -123,6 +124,8 @@ export async function measure(
   machineCpu: number;
   /** The alert engine's counters at the end of the window (cumulative since start). */
   serverAlerts: Record<string, number> | undefined;
+  /** The server's threads over the window, busiest first (Linux; empty elsewhere). */
+  serverThreads: ThreadUse[];
 }> {
   if (values['wait-quiet'] === true) await waitQuiet();
   const profile = typeof values['cpu-prof'] === 'string' ? values['cpu-prof'] : undefined;
@@ -133,17 +136,22 @@ export async function measure(
   await server.cpu();
   const a = await server.cpu();
   const t0 = ticks();
+  const pid = server.child.pid;
+  const threadsA = sampleThreads(pid);
+  let threadsB = threadsA;
   let t1 = t0;
   let b = a;
   if (windowMs > 0) {
     await sleep(Math.max(0, (startUs + windowMs * 1000 - nowUs()) / 1000));
     b = await server.cpu();
+    threadsB = sampleThreads(pid);
     t1 = ticks();
   }
   if (profile !== undefined && windowMs > 0) await server.profileStop(profile);
   const results = await running;
   if (windowMs <= 0) {
     b = await server.cpu();
+    threadsB = sampleThreads(pid);
     t1 = ticks();
   }
   if (profile !== undefined && windowMs <= 0) await server.profileStop(profile);
@@ -159,6 +167,7 @@ export async function measure(
     serverLoopDelayMs: { p99: b.delayP99, max: b.delayMax },
     machineCpu: machinePercent(t0, t1),
     serverAlerts: b.alerts,
+    serverThreads: threadUse(pid, threadsA, threadsB, (b.atUs - a.atUs) / 1e6),
   };
 }
 

@@ -4,6 +4,7 @@
  * receiver timed, and every receiver checked to have got each acknowledged message of its room
  * exactly once.
  */
+import { describeThreads, type ThreadUse } from '../lib/threads.ts';
 import { steadyWarmupMs, type FanoutConn, type FanoutTask, type ReceiverCheck } from '../roles/fanout.ts';
 import { mergeSorted } from '../lib/samples.ts';
 import { latencyMs, type Latency } from '../lib/stats.ts';
@@ -57,6 +58,7 @@ export interface FanoutFigures {
   readonly serverElu: number;
   readonly serverRssMb: number;
   readonly serverLoopDelayMs: { p99: number; max: number };
+  readonly serverThreads: readonly ThreadUse[];
   readonly loadCpu: number;
   readonly otherCpu: number;
 }
@@ -157,6 +159,7 @@ export async function runFanout(values: Values, p: FanoutParams): Promise<Fanout
       serverElu: m.serverElu,
       serverRssMb: m.serverRssMb,
       serverLoopDelayMs: m.serverLoopDelayMs,
+      serverThreads: m.serverThreads,
       loadCpu: cpuOf(r),
       otherCpu: otherCpu(m, cpuOf(r)),
     };
@@ -186,6 +189,7 @@ export function fanoutRows(f: FanoutFigures): [string, unknown][] {
     ['server CPU % of a core (kernel) / ELU', `${f.serverCpu} (${f.serverCpuSys}) / ${f.serverElu}`],
     ['server CPU per delivery, µs', f.serverUsPerDelivery],
     ['server event-loop delay p99 / max ms', `${f.serverLoopDelayMs.p99} / ${f.serverLoopDelayMs.max}`],
+    ['server threads, busiest first', describeThreads(f.serverThreads)],
     ['load-generator CPU %', f.loadCpu],
     ['other CPU use on the machine %', f.otherCpu],
   ];

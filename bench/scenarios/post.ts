@@ -10,6 +10,7 @@ import type { PosterTask } from '../roles/poster.ts';
 import { mergeSorted } from '../lib/samples.ts';
 import { latencyMs } from '../lib/stats.ts';
 import { split } from '../lib/workers.ts';
+import { describeThreads } from '../lib/threads.ts';
 import {
   clientLib,
   COMMON,
@@ -152,6 +153,7 @@ export const post: Scenario = {
         serverElu: m.serverElu,
         serverRssMb: m.serverRssMb,
         serverLoopDelayMs: m.serverLoopDelayMs,
+        serverThreads: m.serverThreads,
         alerts: {
           stored: alertRows,
           perPost: Math.round((1000 * alertRows) / Math.max(1, stored)) / 1000,
@@ -181,6 +183,7 @@ export const post: Scenario = {
           ['server CPU per acked post, µs', json.serverUsPerAck],
           ['server CPU % of a core (kernel) / ELU', `${m.serverCpu} (${m.serverCpuSys}) / ${m.serverElu}`],
           ['server event-loop delay p99 / max ms', `${m.serverLoopDelayMs.p99} / ${m.serverLoopDelayMs.max}`],
+          ['server threads, busiest first', describeThreads(m.serverThreads)],
           [
             'filters / alerts stored / per post / eval µs per post',
             `${json.params.filters} / ${alertRows} / ${json.alerts.perPost} / ${json.alerts.evaluateUsPerPost}`,
