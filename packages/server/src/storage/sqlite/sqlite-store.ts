@@ -38,10 +38,11 @@ export interface SqliteStoreOptions {
   /** `full` (default) syncs every commit to disk: acknowledged means durable even on power loss. */
   readonly synchronous?: 'full' | 'normal';
   /**
-   * WAL size (pages) at which the writer checkpoints by itself, inside a commit, on the event
-   * loop. The server's search indexer checkpoints in its worker thread at a quarter of the
-   * default (search/sqlite/search-indexer-worker.ts), so this is the safety net for when it does
-   * not run (the command line, another search adapter). Default 4,000 (16 MB).
+   * WAL size (pages) at which the writer checkpoints by itself, inside a commit (on the event
+   * loop; the post lane's store, in its thread, sets 16,384: docs/decisions/0016). The server's
+   * search indexer checkpoints in its worker thread at a quarter of the default
+   * (search/sqlite/search-indexer-worker.ts), so this is the safety net for when it does not run
+   * (the command line, another search adapter). Default 4,000 (16 MB).
    */
   readonly autocheckpointPages?: number;
   /** Turns at the write lock with another thread writing the same file (write-turns.ts). */
