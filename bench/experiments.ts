@@ -9,8 +9,6 @@
  *   no-search      no history-search indexing at all (messages are still queued for it)
  *   alerts-no-store  alert matches are evaluated and pushed but not written (ids invented)
  *   alerts-no-push   alert matches are evaluated and stored but not published to connections
- *   no-time-index  the messages' (room, time) index dropped after provisioning (server-process.ts):
- *                  what a commit of posts costs without it (bench/tools/wal-frames.ts counts the pages)
  *   post-sql-elsewhere  posts never reach a writer: the post lane answers each at once with a
  *                  number counted in memory (no transaction, no sync, nothing to index; the
  *                  benchmark reports the messages as lost). What the event loop alone can carry.
@@ -21,7 +19,8 @@
  * packages/server/src/search/sqlite/search-indexer-worker.ts, docs/decisions/0008; `seq-select`,
  * nextSeq as UPDATE then SELECT, became the store's own, since replaced by the sequence counter,
  * decision 0012; `no-savepoint`, group commit without a savepoint per job, is how the post lane
- * runs its batches, decision 0013.)
+ * runs its batches, decision 0013; `no-time-index`, the messages without their (room, time)
+ * index, is the schema since migration 0009, decision 0017.)
  */
 import { createMemoryBus } from '../packages/server/src/bus/memory/memory-bus.ts';
 import type { Bus, BusEvent } from '../packages/server/src/bus/types.ts';
@@ -41,7 +40,6 @@ export const EXPERIMENTS = [
   'alerts-no-store',
   'alerts-no-push',
   'post-sql-elsewhere',
-  'no-time-index',
 ];
 
 /** A search index that never indexes (experiment `no-search`). */
@@ -134,7 +132,7 @@ export function applyExperiments(names: readonly string[]): void {
     else if (flush) flushDelay(Number(flush[1]));
     else if (name === 'alerts-no-store') alertsNoStore();
     else if (name === 'post-sql-elsewhere') postSqlElsewhere();
-    else if (name === 'no-search' || name === 'alerts-no-push' || name === 'no-time-index')
+    else if (name === 'no-search' || name === 'alerts-no-push')
       continue; // wired in server-process.ts
     else throw new Error(`unknown experiment ${name}; known: ${EXPERIMENTS.join(', ')}`);
   }

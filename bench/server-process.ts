@@ -226,11 +226,6 @@ async function setup(spec: ServerSpec): Promise<void> {
         async (u) => (await doCreateToken(ctx, CLI, { userId: u.id, name: 'bench' })).token,
       )
     : [];
-  if (experiments.includes('no-time-index')) {
-    const db = new BetterSqlite3(join(spec.dataDir, 'stoa.db'));
-    db.exec('DROP INDEX messages_room_time');
-    db.close();
-  }
   const url = await server.listen();
   const info: ReadyInfo = {
     url,

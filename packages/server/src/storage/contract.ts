@@ -196,6 +196,86 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       }
     });
 
+    void test('time bounds give what reading every message would, whether the times are in order or not', async () => {
+      const store = await fresh();
+      try {
+        await store.write((tx) => tx.insertRoom(room('room-2', 'Room Two')));
+        // room-1: times never go backwards (some equal), with gaps from deletions and an unkept
+        // message; room-2: the clock was set back at its 10th message, and again at its 25th.
+        const times1 = Array.from({ length: 60 }, (_, i) => now + Math.floor(i / 3) * 1000);
+        const times2 = Array.from(
+          { length: 30 },
+          (_, i) => now + i * 1000 - (i >= 9 ? 5500 : 0) - (i >= 24 ? 3000 : 0),
+        );
+        for (const [i, at] of times1.entries()) await post(store, 'room-1', `a${i + 1}`, at);
+        for (const [i, at] of times2.entries()) await post(store, 'room-2', `b${i + 1}`, at);
+        await store.write((tx) => tx.deleteMessages('room-1', [1, 2, 17, 30, 31, 32, 60]));
+        const stored = (roomId: string) => store.read.history(roomId, { afterSeq: 0, limit: 500 });
+        const all = { 'room-1': await stored('room-1'), 'room-2': await stored('room-2') };
+        const probes = [now - 1, now + 1000, now + 4000, now + 9500, now + 19_000, now + 40_000];
+        for (const roomId of ['room-1', 'room-2'] as const) {
+          for (const since of [undefined, ...probes])
+            for (const until of [undefined, ...probes]) {
+              if (since === undefined && until === undefined) continue;
+              const inRange = all[roomId].filter(
+                (m) => (since === undefined || m.at >= since) && (until === undefined || m.at <= until),
+              );
+              const what = `${roomId} since ${since === undefined ? '-' : since - now} until ${until === undefined ? '-' : until - now}`;
+              const window = await store.read.history(roomId, {
+                ...(since === undefined ? {} : { since }),
+                ...(until === undefined ? {} : { until }),
+                limit: 500,
+              });
+              assert.deepEqual(
+                window.map((m) => m.seq),
+                inRange.map((m) => m.seq),
+                what,
+              );
+              const selected = await store.write((tx) =>
+                tx.selectMessages(roomId, {
+                  ...(since === undefined ? {} : { since }),
+                  ...(until === undefined ? {} : { until }),
+                }),
+              );
+              assert.deepEqual(
+                selected.map((m) => m.seq),
+                inRange.map((m) => m.seq),
+                `selectMessages ${what}`,
+              );
+            }
+          // A page of the newest before a time, and of the oldest from a time.
+          const until = now + 12_000;
+          const older = all[roomId].filter((m) => m.at <= until);
+          assert.deepEqual(
+            (await store.read.history(roomId, { until, limit: 4 })).map((m) => m.seq),
+            older.slice(-4).map((m) => m.seq),
+          );
+          const since = now + 4000;
+          const newer = all[roomId].filter((m) => m.at >= since);
+          assert.deepEqual(
+            (await store.read.history(roomId, { since, limit: 4 })).map((m) => m.seq),
+            newer.slice(0, 4).map((m) => m.seq),
+          );
+        }
+        // Clearing up to a time removes exactly the messages at or before it.
+        for (const roomId of ['room-1', 'room-2'] as const) {
+          const until = now + 9000;
+          const removed = await store.write((tx) => tx.deleteMessagesUntil(roomId, until));
+          assert.deepEqual(
+            removed,
+            all[roomId].filter((m) => m.at <= until).map((m) => m.seq),
+            `cleared ${roomId}`,
+          );
+          assert.deepEqual(
+            (await stored(roomId)).map((m) => m.seq),
+            all[roomId].filter((m) => m.at > until).map((m) => m.seq),
+          );
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
     void test('role lists replace, de-duplicate and cascade with the room', async () => {
       const store = await fresh();
       try {

@@ -3,7 +3,7 @@
  * every query. Adapters bind it to a connection (or transaction) and override hot paths only
  * where a dialect can do better.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type {
   Addin,
   StoredFile,
@@ -409,6 +409,8 @@ export class KyselyStoreOps implements StoreWriter {
         addin_id: room.addinId,
         disabled: int(room.disabled),
         last_seq: room.lastSeq,
+        last_message_at: 0,
+        times_in_order: 1,
         created_at: room.createdAt,
         created_by: room.createdBy,
         updated_at: room.updatedAt,
@@ -584,8 +586,7 @@ export class KyselyStoreOps implements StoreWriter {
     let q = this.db.selectFrom('messages').selectAll().where('room_id', '=', roomId).where('kept', '=', 1);
     if (w.afterSeq !== undefined) q = q.where('seq', '>', w.afterSeq);
     if (w.beforeSeq !== undefined) q = q.where('seq', '<', w.beforeSeq);
-    if (w.since !== undefined) q = q.where('created_at', '>=', w.since);
-    if (w.until !== undefined) q = q.where('created_at', '<=', w.until);
+    q = await this.timeBounded(q, roomId, w.since, w.until);
     // Forwards from a point (afterSeq or since alone) reads oldest first; otherwise the newest page.
     const forwards =
       w.afterSeq !== undefined ||
@@ -619,8 +620,7 @@ export class KyselyStoreOps implements StoreWriter {
   ): Promise<Message[]> {
     let q = this.db.selectFrom('messages').selectAll().where('room_id', '=', roomId).where('kept', '=', 1);
     if (f.authorId !== undefined) q = q.where('author_id', '=', f.authorId);
-    if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
-    if (f.until !== undefined) q = q.where('created_at', '<=', f.until);
+    q = await this.timeBounded(q, roomId, f.since, f.until);
     return (await q.orderBy('seq').execute()).map(toMessage);
   }
 
@@ -644,12 +644,10 @@ export class KyselyStoreOps implements StoreWriter {
   }
 
   async deleteMessagesUntil(roomId: string, until: number): Promise<number[]> {
-    const rows = await this.db
-      .deleteFrom('messages')
-      .where('room_id', '=', roomId)
-      .where('created_at', '<=', until)
-      .returning('seq')
-      .execute();
+    let q = this.db.deleteFrom('messages').where('room_id', '=', roomId).where('created_at', '<=', until);
+    const below = (await this.seqBoundsOfTimes(roomId, undefined, until))?.below;
+    if (below !== undefined) q = q.where('seq', '<', below);
+    const rows = await q.returning('seq').execute();
     return rows.map((r) => num(r.seq)).sort((a, b) => a - b);
   }
 
@@ -681,7 +679,94 @@ export class KyselyStoreOps implements StoreWriter {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    // The room's latest time, and whether message times stay in order (decision 0017).
+    await this.db
+      .updateTable('rooms')
+      .set({
+        times_in_order: sql<number>`CASE WHEN ${m.at} < last_message_at THEN 0 ELSE times_in_order END`,
+        last_message_at: sql<number>`CASE WHEN ${m.at} > last_message_at THEN ${m.at} ELSE last_message_at END`,
+      })
+      .where('id', '=', m.roomId)
+      .execute();
     return num(r.id);
+  }
+
+  /**
+   * A query of a room's messages limited to times within [since, until]: by the times themselves,
+   * and also by the sequence numbers that hold them when the room's times are in order, so that
+   * the (room, seq) index reads only those (decision 0017).
+   */
+  private async timeBounded<O>(
+    q: SelectQueryBuilder<DB, 'messages', O>,
+    roomId: string,
+    since: number | undefined,
+    until: number | undefined,
+  ): Promise<SelectQueryBuilder<DB, 'messages', O>> {
+    if (since === undefined && until === undefined) return q;
+    if (since !== undefined) q = q.where('created_at', '>=', since);
+    if (until !== undefined) q = q.where('created_at', '<=', until);
+    const bounds = await this.seqBoundsOfTimes(roomId, since, until);
+    if (bounds?.from !== undefined) q = q.where('seq', '>=', bounds.from);
+    if (bounds?.below !== undefined) q = q.where('seq', '<', bounds.below);
+    return q;
+  }
+
+  /**
+   * The sequence numbers that hold a room's messages of times within [since, until], when its
+   * times are in order (decision 0017): `from` is the first message at or after `since`, `below`
+   * the first after `until` (undefined: no bound). Found by bisecting the numbers on the (room,
+   * seq) index, about log2(last_seq) lookups. Undefined when the times are not in order (or there
+   * is no such room): the caller then filters on the times alone.
+   */
+  protected async seqBoundsOfTimes(
+    roomId: string,
+    since: number | undefined,
+    until: number | undefined,
+  ): Promise<{ from?: number; below?: number } | undefined> {
+    const room = await this.db
+      .selectFrom('rooms')
+      .select(['last_seq', 'times_in_order'])
+      .where('id', '=', roomId)
+      .executeTakeFirst();
+    if (!room || num(room.times_in_order) !== 1) return undefined;
+    const last = num(room.last_seq);
+    const bounds: { from?: number; below?: number } = {};
+    if (since !== undefined) bounds.from = await this.firstSeqFrom(roomId, last, (at) => at >= since);
+    if (until !== undefined) bounds.below = await this.firstSeqFrom(roomId, last, (at) => at > until);
+    return bounds;
+  }
+
+  /**
+   * The smallest sequence number of the room's messages whose time passes `reached` (a test that,
+   * times being in order, fails and then holds), or `last + 1` when none does.
+   */
+  private async firstSeqFrom(
+    roomId: string,
+    last: number,
+    reached: (at: number) => boolean,
+  ): Promise<number> {
+    const firstFrom = (seq: number) =>
+      this.db
+        .selectFrom('messages')
+        .select(['seq', 'created_at'])
+        .where('room_id', '=', roomId)
+        .where('seq', '>=', seq)
+        .orderBy('seq')
+        .limit(1)
+        .executeTakeFirst();
+    // Invariant: every message numbered below `lo` fails the test; the first message numbered
+    // `hi` or above (if any) passes it.
+    let lo = 1;
+    let hi = last + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const m = await firstFrom(mid);
+      if (!m || num(m.seq) >= hi) hi = mid;
+      else if (reached(num(m.created_at))) hi = mid;
+      else lo = num(m.seq) + 1;
+    }
+    const found = await firstFrom(lo);
+    return found ? num(found.seq) : last + 1;
   }
 
   // ---- compliance and audit

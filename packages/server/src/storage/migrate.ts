@@ -8,6 +8,7 @@ import * as files from './migrations/0005-files.ts';
 import * as alerts from './migrations/0006-alerts.ts';
 import * as alertMatchesLean from './migrations/0007-alert-matches-lean.ts';
 import * as searchMark from './migrations/0008-search-mark.ts';
+import * as messageTimeOrder from './migrations/0009-message-time-order.ts';
 import type { Dialect } from './types.ts';
 
 type Step = { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> };
@@ -22,6 +23,7 @@ const steps: Record<string, Step> = {
   '0006-alerts': alerts,
   '0007-alert-matches-lean': alertMatchesLean,
   '0008-search-mark': searchMark,
+  '0009-message-time-order': messageTimeOrder,
 };
 
 export function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {

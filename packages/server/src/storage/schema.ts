@@ -81,6 +81,10 @@ export interface RoomsTable {
   addin_id: string | null;
   disabled: number;
   last_seq: number;
+  /** The latest time of any message the room had (0: none); migration 0009. */
+  last_message_at: number;
+  /** 1 while no message's time is earlier than a message before it (time bounds bisect seq). */
+  times_in_order: number;
   created_at: number;
   created_by: string;
   updated_at: number;

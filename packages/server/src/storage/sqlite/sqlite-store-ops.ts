@@ -62,6 +62,7 @@ export class SqliteStoreOps extends KyselyStoreOps {
   }
 
   override insertMessage(m: NewMessage): Promise<number> {
+    if (!this.seqs) return super.insertMessage(m);
     const r = this.stmts.insertMessage.run(
       m.roomId,
       m.seq,
@@ -75,6 +76,9 @@ export class SqliteStoreOps extends KyselyStoreOps {
       m.kept ? m.rtf : null,
       m.kept && m.file ? JSON.stringify(m.file) : null,
     );
+    // The room's latest time and whether times stay in order (decision 0017): counted with its
+    // numbers, written with them. (The foreign key has made sure the room exists.)
+    this.seqs.noteTime(m.roomId, m.at);
     return Promise.resolve(Number(r.lastInsertRowid));
   }
 

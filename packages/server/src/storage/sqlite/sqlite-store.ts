@@ -137,8 +137,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   const readerKysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: readerDb }) });
 
   const counter = new SeqCounter(
-    writerDb.prepare('SELECT last_seq FROM rooms WHERE id = ?'),
-    writerDb.prepare('UPDATE rooms SET last_seq = ? WHERE id = ?'),
+    writerDb.prepare('SELECT last_seq, last_message_at, times_in_order FROM rooms WHERE id = ?'),
+    writerDb.prepare('UPDATE rooms SET last_seq = ?, last_message_at = ?, times_in_order = ? WHERE id = ?'),
   );
   queryHook.beforeQuery = () => counter.beforeQuery();
   const writer = new SqliteStoreOps(writerKysely, writerDb, counter);
