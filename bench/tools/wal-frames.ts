@@ -8,6 +8,7 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { copyFileSync, rmSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { median } from '../lib/stats.ts';
 import { databaseWithRooms } from './database-with-rooms.ts';
@@ -23,9 +24,12 @@ const { dir, file, userId, rooms } = await databaseWithRooms('stoa-walframes-', 
  * split what remains into the tables' own pages and the rooms' row (number, latest time).
  */
 const TIME_INDEX = 'CREATE INDEX messages_room_time ON messages (room_id, created_at)';
-const variants: Record<string, { sql: string[]; roomsUpdate: boolean }> = {
+const variants: Record<string, { sql: string[]; roomsUpdate: boolean; clientIds?: boolean }> = {
   'with the time index': { sql: [TIME_INDEX], roomsUpdate: true },
   'as migrated': { sql: [], roomsUpdate: true },
+  // Clients that send a client message id (a random UUID here) also write the partial
+  // (room, author, client id) index, in random places of each room's range.
+  'with client message ids': { sql: [], roomsUpdate: true, clientIds: true },
   'no seq index': { sql: ['DROP INDEX messages_room_seq'], roomsUpdate: true },
   'tables only': { sql: ['DROP INDEX messages_room_seq'], roomsUpdate: false },
 };
@@ -55,7 +59,19 @@ for (const [name, variant] of Object.entries(variants)) {
       const seq = (seqs.get(room) ?? 0) + 1;
       seqs.set(room, seq);
       const at = Date.now();
-      insert.run(room, seq, userId, at, null, 1, text, 0, null, null, null);
+      insert.run(
+        room,
+        seq,
+        userId,
+        at,
+        variant.clientIds ? randomUUID() : null,
+        1,
+        text,
+        0,
+        null,
+        null,
+        null,
+      );
       compliance.run('CHAT', at, room, userId, seq, text, null);
     }
     const at = Date.now();
