@@ -68,12 +68,12 @@ export function threadUse(
   b: Map<number, ThreadSample>,
   seconds: number,
 ): ThreadUse[] {
+  if (seconds <= 0) return [];
   const round = (x: number) => Math.round(x * 10) / 10;
   const use: ThreadUse[] = [];
   for (const [tid, end] of b) {
     // A thread started during the window (the post lane starts at the first post) counts from zero.
     const start = a.get(tid) ?? NONE;
-    if (seconds <= 0) continue;
     const cpu = (end.runNs - start.runNs) / 1e7 / seconds;
     if (cpu < 1) continue;
     use.push({

@@ -4,10 +4,10 @@
  * receiver timed, and every receiver checked to have got each acknowledged message of its room
  * exactly once.
  */
-import { describeThreads, type ThreadUse } from '../lib/threads.ts';
 import { steadyWarmupMs, type FanoutConn, type FanoutTask, type ReceiverCheck } from '../roles/fanout.ts';
 import { mergeSorted } from '../lib/samples.ts';
 import { latencyMs, type Latency } from '../lib/stats.ts';
+import { describeThreads, type ThreadUse } from '../lib/threads.ts';
 import { split } from '../lib/workers.ts';
 import {
   clientLib,

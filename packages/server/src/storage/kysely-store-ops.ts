@@ -718,7 +718,7 @@ export class KyselyStoreOps implements StoreWriter {
    * seq) index, about log2(last_seq) lookups. Undefined when the times are not in order (or there
    * is no such room): the caller then filters on the times alone.
    */
-  protected async seqBoundsOfTimes(
+  private async seqBoundsOfTimes(
     roomId: string,
     since: number | undefined,
     until: number | undefined,

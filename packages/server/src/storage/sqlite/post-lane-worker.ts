@@ -21,8 +21,8 @@ if (!port) throw new Error('post-lane-worker runs as a worker thread');
 /**
  * The lane checkpoints the WAL by itself only past this many pages (64 MB): below it the search
  * indexer's thread does (every chunk, at least every 200 ms, once the WAL passes 4 MB). At the
- * default of 4,000 pages, posting without pause kept the WAL above it, and nearly every commit of
- * the lane copied pages into the database inside the commit (docs/decisions/0016).
+ * default of 4,000 pages, posting without pause kept the WAL above it for long stretches, and the
+ * lane's commits copied pages into the database inside the commit (docs/decisions/0016).
  */
 const LANE_AUTOCHECKPOINT_PAGES = 16_384;
 

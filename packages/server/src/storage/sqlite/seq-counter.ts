@@ -68,14 +68,12 @@ export class SeqCounter {
     return t.seq + 1;
   }
 
-  /** A message of the room was appended with this time; false when there is no such room. */
-  noteTime(roomId: string, at: number): boolean {
+  /** A message of the room was appended with this time (nothing when there is no such room). */
+  noteTime(roomId: string, at: number): void {
     const t = this.tail(roomId);
-    if (!t) return false;
-    if (at >= t.at) {
-      if (at > t.at) this.set(roomId, { seq: t.seq, at, ordered: t.ordered });
-    } else if (t.ordered) this.set(roomId, { seq: t.seq, at: t.at, ordered: false });
-    return true;
+    if (!t) return;
+    if (at > t.at) this.set(roomId, { seq: t.seq, at, ordered: t.ordered });
+    else if (at < t.at && t.ordered) this.set(roomId, { seq: t.seq, at: t.at, ordered: false });
   }
 
   /** Writes every tail changed to `rooms` (before COMMIT). */

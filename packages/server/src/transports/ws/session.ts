@@ -6,9 +6,6 @@
  */
 import type { ClientFrame, ErrorBody, ServerEvent, WireFollow } from '@stoa/protocol';
 import type { RawData, WebSocket } from 'ws';
-
-/** A frame as `ws` delivers it: its data and whether it was binary. */
-export type ReceivedFrame = readonly [RawData, boolean];
 import type { UserSubject } from '../../access/access-state.ts';
 import type { Actor } from '../../domain/model.ts';
 import type { KickReason, LiveConnection } from '../../live/hub.ts';
@@ -32,6 +29,9 @@ import type { ServerParts } from '../parts.ts';
 import { fail } from '../../domain/errors.ts';
 import { errorOf } from './errors.ts';
 import { parseFrame } from './frames.ts';
+
+/** A frame as `ws` delivers it: its data and whether it was binary. */
+export type ReceivedFrame = readonly [RawData, boolean];
 
 interface Joining {
   held: { seq: number | null; serialized: string }[];
