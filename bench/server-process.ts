@@ -7,7 +7,6 @@
  * IPC in:  {cmd:'setup', spec} · {cmd:'cpu'} · {cmd:'prof-start'} · {cmd:'prof-stop', file} · {cmd:'stop'}
  * IPC out: {type:'ready', ...} · {type:'cpu', ...} · {type:'prof'} · {type:'stopped'} · {type:'error', message}
  */
-import BetterSqlite3 from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import { buildServer, type StoaServer } from '../packages/server/src/compose.ts'
 import { DEFAULTS } from '../packages/server/src/config/config.ts';
 import type { Actor } from '../packages/server/src/domain/model.ts';
 import { applyExperiments, busWithoutAlerts, noSearch } from './experiments.ts';
+import { waitForSearchIndex } from './lib/database-copy.ts';
 
 export interface ServerSpec {
   readonly dataDir: string;
@@ -151,28 +151,6 @@ async function seed(
   }
   process.stderr.write('\n');
   return total;
-}
-
-/**
- * Waits until the server's background search indexer has emptied its queue (when the schema has
- * one), so that a seeded database is cached fully indexed and later runs start without a backlog.
- */
-async function waitForSearchIndex(file: string): Promise<void> {
-  const db = new BetterSqlite3(file, { readonly: true });
-  try {
-    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_backlog'").get()) return;
-    const queued = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM search_backlog');
-    const started = performance.now();
-    for (;;) {
-      const n = queued.get()?.n ?? 0;
-      process.stderr.write(`\r  search index backlog: ${n} messages   `);
-      if (n === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    process.stderr.write(`(indexed in ${Math.round(performance.now() - started)} ms)\n`);
-  } finally {
-    db.close();
-  }
 }
 
 let server: StoaServer | undefined;

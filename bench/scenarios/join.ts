@@ -4,7 +4,8 @@
  * database can be cached between runs (--cache); each run works on a fresh copy of it.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyDatabase } from '../lib/database-copy.ts';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import type { JoinerTask } from '../roles/joiner.ts';
@@ -52,7 +53,7 @@ async function prepareDatabase(
     typeof values['cache-dir'] === 'string' ? values['cache-dir'] : joinPath(tmpdir(), 'stoa-bench-cache');
   const cached = joinPath(cacheDir, `join-${messages}m-${rooms}r-${users}u-${schemaFingerprint()}.db`);
   if (values.cache === true && existsSync(cached)) {
-    copyFileSync(cached, dbFile);
+    copyDatabase(cached, dbFile);
     console.log(`database copied from cache ${cached}`);
     return { seedMs: 0, fromCache: true };
   }
@@ -68,7 +69,7 @@ async function prepareDatabase(
     if (existsSync(`${dbFile}-wal`) && statSync(`${dbFile}-wal`).size > 0)
       throw new Error('WAL left after close');
     mkdirSync(cacheDir, { recursive: true });
-    copyFileSync(dbFile, cached);
+    copyDatabase(dbFile, cached);
     console.log(`database cached in ${cached}`);
   }
   return { seedMs, fromCache: false };

@@ -11,6 +11,7 @@ import { mergeSorted } from '../lib/samples.ts';
 import { latencyMs } from '../lib/stats.ts';
 import { split } from '../lib/workers.ts';
 import { describeThreads } from '../lib/threads.ts';
+import { searchBacklog } from '../../packages/server/src/search/sqlite/search-file.ts';
 import {
   clientLib,
   COMMON,
@@ -103,14 +104,8 @@ export const post: Scenario = {
         db.prepare("SELECT count(*) AS n FROM compliance_events WHERE kind = 'CHAT'").get() as { n: number }
       ).n;
       // Messages not yet indexed for search when the server stopped (indexing runs in a worker
-      // thread and may lag at saturation; the queue is durable, the next start indexes them).
-      const searchBacklog = (
-        db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'search_backlog'").get() as {
-          n: number;
-        }
-      ).n
-        ? (db.prepare('SELECT count(*) AS n FROM search_backlog').get() as { n: number }).n
-        : 0;
+      // thread, at a lower priority, and lags at saturation; the next start goes on).
+      const searchBacklogAtStop = searchBacklog(join(dataDir, 'stoa.db'));
       const hasAlerts = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'alert_matches'").get();
       const alertRows = hasAlerts
         ? (db.prepare('SELECT count(*) AS n FROM alert_matches').get() as { n: number }).n
@@ -143,7 +138,7 @@ export const post: Scenario = {
         stored,
         complianceChat: chat,
         nothingLost,
-        searchBacklog,
+        searchBacklog: searchBacklogAtStop,
         deliveriesPerSec: Math.round(sum(r, 'deliveriesInWindow') / (durationMs / 1000)),
         ackLatencyMs: lat,
         serverCpu: m.serverCpu,
@@ -177,7 +172,7 @@ export const post: Scenario = {
           ['stored messages (DB)', stored],
           ['CHAT compliance rows (DB)', chat],
           ['nothing lost (stored = acks)', nothingLost ? 'yes' : 'NO'],
-          ['not yet indexed for search at stop', searchBacklog],
+          ['not yet indexed for search at stop', searchBacklogAtStop],
           ['ack latency p50 / p99 / max ms', `${lat.p50} / ${lat.p99} / ${lat.max}`],
           ['live deliveries/s (fan-out)', json.deliveriesPerSec],
           ['server CPU per acked post, µs', json.serverUsPerAck],

@@ -13,10 +13,11 @@
  * Targets (spec'd for this project): p95 < 50 ms for word and phrase queries, < 200 ms for
  * substring queries.
  */
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyDatabase, waitForSearchIndex } from '../lib/database-copy.ts';
+import { searchBacklog, searchFileOf } from '../../packages/server/src/search/sqlite/search-file.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { doCreateCategory } from '../../packages/server/src/actions/categories.ts';
 import type { ActionContext } from '../../packages/server/src/actions/context.ts';
 import { doCreateUser } from '../../packages/server/src/actions/directory.ts';
@@ -394,7 +395,8 @@ async function prepare(values: Values, dataDir: string, messages: number, rooms:
   const dbFile = join(dataDir, 'stoa.db');
   const cacheDir =
     typeof values['cache-dir'] === 'string' ? values['cache-dir'] : join(tmpdir(), 'stoa-bench-cache');
-  const cached = join(cacheDir, `search-${messages}m-${rooms}r-${authors}a.db`);
+  // `-s1`: the index in its own file (layout 1), copied with the database.
+  const cached = join(cacheDir, `search-${messages}m-${rooms}r-${authors}a-s1.db`);
   // Seed with synchronous=NORMAL (speed); measure with the configured mode (FULL by default, as
   // in production: every search with results commits its BACKCHAT record before answering).
   const config = {
@@ -412,7 +414,7 @@ async function prepare(values: Values, dataDir: string, messages: number, rooms:
     sqliteSynchronous: sync === 'normal' ? ('normal' as const) : ('full' as const),
   };
   if (values.cache === true && existsSync(cached)) {
-    copyFileSync(cached, dbFile);
+    copyDatabase(cached, dbFile);
     console.log(`database copied from cache ${cached}`);
     const server = await buildServer(measureConfig);
     const users = await server.ctx.store.read.listUsers();
@@ -431,39 +433,29 @@ async function prepare(values: Values, dataDir: string, messages: number, rooms:
   const seeded = await provision(server.ctx, rooms, authors);
   seeded.newestAt = await seed(server.ctx, seeded, messages);
   const seedMs = Math.round(performance.now() - t0);
-  // The first search indexes whatever the background indexer has not reached yet.
+  // Then the background indexer finishes what it has not reached yet.
   const t1 = performance.now();
+  await waitForSearchIndex(dbFile);
   await doSearch(server.ctx, { kind: 'user', userId: seeded.users.all }, { q: 'warmup' });
   const indexMs = Math.round(performance.now() - t1);
   console.log(`seeded ${messages} messages in ${seedMs} ms; indexing the rest took ${indexMs} ms more`);
   await server.close();
   if (values.cache === true) {
     mkdirSync(cacheDir, { recursive: true });
-    const db = new BetterSqlite3(dbFile);
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
-    copyFileSync(dbFile, cached);
+    copyDatabase(dbFile, cached);
     console.log(`database cached in ${cached}`);
   }
   server = await buildServer(measureConfig);
   return { server, seeded, seedMs, indexMs, fromCache: false };
 }
 
+/** The messages' file, the search file (the index, docs/decisions/0018) and the backlog. */
 function sizes(dbFile: string): { dbMb: number; indexMb: number; queued: number } {
-  const db = new BetterSqlite3(dbFile, { readonly: true });
-  try {
-    const index = db.prepare("SELECT sum(pgsize) AS bytes FROM dbstat WHERE name LIKE 'search_%'").get() as {
-      bytes: number | null;
-    };
-    const queued = db.prepare('SELECT count(*) AS n FROM search_backlog').get() as { n: number };
-    return {
-      dbMb: Math.round(statSync(dbFile).size / 1048576),
-      indexMb: Math.round((index.bytes ?? 0) / 1048576),
-      queued: queued.n,
-    };
-  } finally {
-    db.close();
-  }
+  return {
+    dbMb: Math.round(statSync(dbFile).size / 1048576),
+    indexMb: Math.round(statSync(searchFileOf(dbFile)).size / 1048576),
+    queued: searchBacklog(dbFile),
+  };
 }
 
 export const search: Scenario = {

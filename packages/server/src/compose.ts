@@ -26,7 +26,7 @@ import type { Config } from './config/config.ts';
 import { GLOBAL_POLICY_ID } from './domain/policy.ts';
 import { Hub } from './live/hub.ts';
 import { Outbox } from './live/outbox.ts';
-import { openSqliteSearch } from './search/sqlite/sqlite-search.ts';
+import { openSqliteSearch, SqliteSearch } from './search/sqlite/sqlite-search.ts';
 import type { SearchIndex } from './search/types.ts';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
 import { WriteTurns } from './storage/sqlite/write-turns.ts';
@@ -204,6 +204,11 @@ export async function buildServer(config: Config, overrides: Overrides = {}): Pr
   };
   const app = await buildHttpApp(parts, overrides.logger ?? false);
   log = (error) => app.log.error({ err: error }, 'unexpected error');
+  if (search instanceof SqliteSearch && search.rebuilt !== undefined)
+    app.log.info(
+      { reason: search.rebuilt, backlog: search.backlogAtMost() },
+      'search index file built anew; indexing the history in the background',
+    );
   // Compliance processing (docs/compliance.md): every node ticks; the lease in the store decides.
   const compliance = new ComplianceScheduler(complianceRuntime(ctx, config), (e) => log(e));
   compliance.start();

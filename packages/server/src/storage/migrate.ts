@@ -9,6 +9,7 @@ import * as alerts from './migrations/0006-alerts.ts';
 import * as alertMatchesLean from './migrations/0007-alert-matches-lean.ts';
 import * as searchMark from './migrations/0008-search-mark.ts';
 import * as messageTimeOrder from './migrations/0009-message-time-order.ts';
+import * as searchOwnFile from './migrations/0010-search-own-file.ts';
 import type { Dialect } from './types.ts';
 
 type Step = { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> };
@@ -24,6 +25,7 @@ const steps: Record<string, Step> = {
   '0007-alert-matches-lean': alertMatchesLean,
   '0008-search-mark': searchMark,
   '0009-message-time-order': messageTimeOrder,
+  '0010-search-own-file': searchOwnFile,
 };
 
 export function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {

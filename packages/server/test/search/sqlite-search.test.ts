@@ -1,7 +1,8 @@
 /**
- * The SQLite search adapter on a bare store (no server): the index follows the queue, waits for a
- * busy writer instead of missing messages, restricts rooms the same way below and above the
- * room-token limit, and agrees with its own substring check.
+ * The SQLite search adapter on a bare store (no server): the index, in a file of its own, follows
+ * new messages without the messages' write lock and changed ones through the queue (never
+ * showing removed text), restricts rooms the same way below and above the room-token limit, and
+ * agrees with its own substring check.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import {
   ROOM_TOKEN_MAX,
   type SqliteSearch,
 } from '../../src/search/sqlite/sqlite-search.ts';
+import { searchBacklog, searchFileOf } from '../../src/search/sqlite/search-file.ts';
 import { codePoints, foldForSubstring } from '../../src/search/text.ts';
 import type { SearchRequest } from '../../src/search/types.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
@@ -93,13 +95,18 @@ describe('SQLite search adapter', () => {
     await post('r1', 'not kept: never indexed party', 'u1', false);
     const raw = new BetterSqlite3(join(dir, 'stoa.db'), { readonly: true });
     try {
-      const queued = raw.prepare('SELECT count(*) AS n FROM search_backlog');
-      assert.deepEqual(queued.get(), { n: TRICKY.length + 1 });
-      search = await openSqliteSearch({ file: join(dir, 'stoa.db') });
-      assert.deepEqual(queued.get(), { n: 0 });
+      const kept = raw.prepare('SELECT count(*) AS n FROM messages WHERE kept = 1');
+      assert.deepEqual(kept.get(), { n: TRICKY.length + 1 });
     } finally {
       raw.close();
     }
+    search = await openSqliteSearch({ file: join(dir, 'stoa.db') });
+    assert.equal(search.rebuilt, 'new', 'no search file yet: built empty, then filled');
+    assert.equal(
+      searchBacklog(join(dir, 'stoa.db')),
+      0,
+      'a small backlog is indexed before the server answers',
+    );
     assert.deepEqual(await texts(request('party', ['r1', 'r2'])), [
       TRICKY[3],
       'the same party in another room',
@@ -208,23 +215,33 @@ describe('SQLite search adapter', () => {
     assert.doesNotMatch(String(wide.params[0]), /month/);
   });
 
-  test('a busy writer delays the answer; it never drops what was committed', async () => {
-    await post('r2', 'committed before the lock');
+  test("a writer holding the messages' lock holds up no new message, and a change only until it lets go", async () => {
+    const id = await post('r2', 'committed before the lock');
     const holder = new BetterSqlite3(join(dir, 'stoa.db'));
-    holder.exec('BEGIN IMMEDIATE');
-    let answered = false;
-    const pending = texts(request('committed', ['r2'])).then((r) => {
-      answered = true;
-      return r;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(answered, false, 'waits while another connection holds the write lock');
-    holder.exec('COMMIT');
-    holder.close();
-    assert.deepEqual(await pending, ['committed before the lock']);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      const started = performance.now();
+      assert.deepEqual(await texts(request('committed', ['r2'])), ['committed before the lock']);
+      assert.ok(performance.now() - started < 1000, 'indexing new messages takes no lock of theirs');
+      // A change queues the message; taking it off the queue needs the lock, held again at once.
+      holder.prepare('UPDATE messages SET text = ? WHERE id = ?').run('amended under the lock', id);
+      holder.exec('COMMIT; BEGIN IMMEDIATE');
+      // Until then the message is left out: its old words must not find it, its new ones wait.
+      const [old, amended] = await Promise.all([
+        texts(request('committed', ['r2'])),
+        texts(request('amended', ['r2'])),
+      ]);
+      assert.deepEqual([old, amended], [[], []]);
+      holder.exec('COMMIT');
+      assert.deepEqual(await texts(request('amended', ['r2'])), ['amended under the lock']);
+      assert.deepEqual(await texts(request('committed', ['r2'])), []);
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+    }
   });
 
-  test('deleting and changing messages updates both indexes in the same transaction', async () => {
+  test('deleting and changing messages takes them out of both indexes by the next query', async () => {
     const id = await post('r1', 'ephemeral walrus 東京');
     assert.equal((await texts(request('walrus', ['r1']))).length, 1);
     await store.write(async (tx) => {
@@ -233,11 +250,12 @@ describe('SQLite search adapter', () => {
     assert.deepEqual(await texts(request('walrus', ['r1'])), []);
     assert.deepEqual(await texts(request('東京', ['r1'])), []);
     assert.deepEqual(await texts(request('*narwha*', ['r1'])), ['ephemeral narwhal']);
-    const raw = new BetterSqlite3(join(dir, 'stoa.db'), { readonly: true });
+    const raw = new BetterSqlite3(searchFileOf(join(dir, 'stoa.db')), { readonly: true });
     try {
       await store.write(async (tx) => {
         await tx.deleteMessages('r1', [(await tx.getRoom('r1'))?.lastSeq ?? 0]);
       });
+      assert.deepEqual(await texts(request('narwhal', ['r1'])), []);
       // Gone from the indexes themselves, not only filtered out by the join.
       const inWords = raw.prepare("SELECT rowid FROM search_words WHERE search_words MATCH 'body : narwhal'");
       const inGrams = raw.prepare(
@@ -249,12 +267,14 @@ describe('SQLite search adapter', () => {
       raw.close();
     }
   });
-  test('new messages pass the mark without a queue row; changes before the mark are indexed once, as they are now', async () => {
+  test('new messages pass the mark without a queue row; changed ones are queued, and indexed once, as they are now', async () => {
     await search?.close();
     search = undefined;
+    const file = join(dir, 'stoa.db');
     const changed = await post('r3', 'first draft of the heron notes');
     const deleted = await post('r3', 'a heron that will be deleted');
-    const raw = new BetterSqlite3(join(dir, 'stoa.db'), { readonly: true });
+    const raw = new BetterSqlite3(file, { readonly: true });
+    raw.prepare('ATTACH DATABASE ? AS search_index').run(searchFileOf(file));
     const count = (sql: string, ...args: unknown[]) =>
       raw
         .prepare(sql)
@@ -262,23 +282,25 @@ describe('SQLite search adapter', () => {
         .get(...args) as number;
     try {
       assert.equal(count('SELECT count(*) FROM search_queue'), 0, 'posting writes nothing for the index');
-      assert.equal(count('SELECT count(*) FROM search_backlog WHERE id IN (?, ?)', changed, deleted), 2);
+      assert.equal(searchBacklog(file), 2);
       const last = (await store.read.getRoom('r3'))?.lastSeq ?? 0;
       await store.write(async (tx) => {
         await tx.replaceMessageText('r3', last - 1, 'final heron notes, reviewed');
         await tx.deleteMessages('r3', [last]);
       });
-      assert.equal(count('SELECT count(*) FROM search_queue'), 0, 'a change above the mark queues nothing');
+      // Above the mark too: the trigger cannot see the mark, which lives in the search file.
+      assert.equal(count('SELECT count(*) FROM search_queue'), 2, 'a change or a deletion is queued');
 
-      search = await openSqliteSearch({ file: join(dir, 'stoa.db') });
+      search = await openSqliteSearch({ file });
+      assert.equal(search.rebuilt, undefined, 'the search file of this database is kept');
       assert.deepEqual(await texts(request('heron', ['r3'])), ['final heron notes, reviewed']);
       assert.deepEqual(await texts(request('draft', ['r3'])), []);
-      assert.ok(count('SELECT indexed_to FROM search_state') >= changed, 'the mark passed it');
-      assert.equal(count('SELECT count(*) FROM search_backlog'), 0);
+      assert.ok(count('SELECT indexed_to FROM search_index.search_state') >= changed, 'the mark passed it');
+      assert.equal(searchBacklog(file), 0);
       const rows = raw
-        .prepare("SELECT rowid FROM search_words WHERE search_words MATCH 'body : heron'")
+        .prepare("SELECT rowid FROM search_index.search_words WHERE search_words MATCH 'body : heron'")
         .pluck();
-      assert.deepEqual(rows.all(), [changed], 'indexed once; the deleted one never');
+      assert.deepEqual(rows.all(), [changed], 'indexed once (queued and new); the deleted one never');
 
       // Once the mark has passed it, a change goes through the queue and replaces the entry.
       await store.write((tx) => tx.replaceMessageText('r3', last - 1, 'heron notes, third version'));
@@ -286,10 +308,38 @@ describe('SQLite search adapter', () => {
       assert.deepEqual(await texts(request('reviewed', ['r3'])), []);
       assert.deepEqual(rows.all(), [changed]);
       assert.equal(count('SELECT count(*) FROM search_queue'), 0);
+      assert.ok(deleted > changed);
     } finally {
       raw.close();
     }
   });
+
+  test('a search file that does not belong to the database is built again, and filled from the messages', async () => {
+    await search?.close();
+    search = undefined;
+    const file = join(dir, 'stoa.db');
+    const other = new BetterSqlite3(searchFileOf(file));
+    try {
+      other.prepare("UPDATE search_state SET link = 'another database'").run();
+    } finally {
+      other.close();
+    }
+    search = await openSqliteSearch({ file });
+    assert.equal(search.rebuilt, 'made for another database');
+    assert.deepEqual(await texts(request('heron', ['r3'])), ['heron notes, third version']);
+    // A mark ahead of the messages (the database restored from an older backup) is not trusted.
+    await search.close();
+    const ahead = new BetterSqlite3(searchFileOf(file));
+    try {
+      ahead.prepare('UPDATE search_state SET indexed_to = indexed_to + 1000').run();
+    } finally {
+      ahead.close();
+    }
+    search = await openSqliteSearch({ file });
+    assert.match(search.rebuilt ?? '', /ahead of the messages/);
+    assert.deepEqual(await texts(request('heron', ['r3'])), ['heron notes, third version']);
+  });
+
   test('an indexer thread that dies is replaced, and the new one indexes what came meanwhile', async () => {
     assert.ok(search);
     const open = search;
@@ -314,11 +364,6 @@ describe('SQLite search adapter', () => {
     assert.deepEqual(await texts(request('kestrel', ['r2'])), ['posted while no indexer ran: kestrel']);
     assert.deepEqual(await texts(request('kite', ['r2'])), ['changed while no indexer ran: kite']);
     assert.deepEqual(await texts(request('osprey', ['r2'])), []);
-    const raw = new BetterSqlite3(join(dir, 'stoa.db'), { readonly: true });
-    try {
-      assert.equal(raw.prepare('SELECT count(*) FROM search_backlog').pluck().get(), 0);
-    } finally {
-      raw.close();
-    }
+    assert.equal(searchBacklog(join(dir, 'stoa.db')), 0);
   });
 });

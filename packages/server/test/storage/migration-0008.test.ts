@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { migrateTo, migrateToLatest } from '../../src/storage/migrate.ts';
+import { migrateTo } from '../../src/storage/migrate.ts';
 
 test('0008 keeps the queue, starts the mark at the last id given out, and stops queueing new messages', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'stoa-mig-'));
@@ -36,7 +36,7 @@ test('0008 keeps the queue, starts the mark at the last id given out, and stops 
     const ids = (sql: string) => raw.prepare(sql).pluck().all();
     assert.deepEqual(ids('SELECT id FROM search_queue ORDER BY id'), [2, 3]);
 
-    await migrateToLatest(db, 'sqlite');
+    await migrateTo(db, 'sqlite', '0008-search-mark');
 
     assert.deepEqual(ids('SELECT indexed_to FROM search_state'), [5]);
     assert.deepEqual(ids('SELECT id FROM search_queue ORDER BY id'), [2, 3], 'what was queued stays queued');

@@ -1,11 +1,15 @@
 /**
- * The search indexer's thread (started by sqlite-search.ts): its own SQLite connection drains
- * the search backlog (new messages above the mark, changed ones queued) into the FTS5 indexes
- * (search-indexer.ts) every `drainIntervalMs`, continuously
- * while there is a backlog, and at once when the main thread asks (`drain`, before a query).
- * It also checkpoints the WAL, so that the server's writer does not have to do it on the event
- * loop. Runs off the event loop: the only cost to the server is the write lock, held a few
- * milliseconds at a time and then left free at least as long.
+ * The search indexer's thread (started by sqlite-search.ts): with a connection to the messages'
+ * file and one to the search file (search-file.ts), it indexes the backlog (new messages above
+ * the mark, changed ones queued) into the FTS5 indexes (search-indexer.ts) every
+ * `drainIntervalMs`, continuously while at least a chunk's worth waits, and at once when the main
+ * thread asks (`drain`, before a query). It also checkpoints the messages' WAL, so that the
+ * server's writers do not have to inside their commits.
+ *
+ * The thread runs at a lower priority (threads/background-priority.ts): indexing takes the CPU
+ * that posting and delivery leave. It takes the messages' write lock only to take replaced
+ * messages off the queue (changes and deletions, rare), for a moment, in turns with the server's
+ * writers (storage/sqlite/write-turns.ts).
  *
  * Messages in:  {type:'drain', id} · {type:'stop'}
  * Messages out: {type:'drained', id, ok} · {type:'error', message}
@@ -14,23 +18,35 @@ import BetterSqlite3 from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WriteTurns } from '../../storage/sqlite/write-turns.ts';
-import { SearchIndexer, type DrainResult } from './search-indexer.ts';
+import { lowerThreadPriority } from '../../threads/background-priority.ts';
+import { CHUNK, SearchIndexer, type Replaced } from './search-indexer.ts';
 
-/** How long one chunk waits for its turn at the write lock before trying again later, ms. */
+/** How long taking messages off the queue waits for its turn at the write lock, ms (then: later). */
 const TURN_WAIT_MS = 50;
 /**
- * After a chunk, while the server's writer has work, the indexer leaves the lock free this many
- * times as long as it held it: with a backlog at saturation it gets at most a third of the lock,
- * the server's writer the rest. When the writer is idle, the indexer goes on at once.
+ * A chunk smaller than this, with no query waiting, is followed by a pause of `drainIntervalMs`
+ * rather than the next chunk at once: under a steady trickle of posts the indexer then writes
+ * fewer, larger transactions, several times cheaper per message (search-indexer.ts).
  */
-const YIELD_FACTOR = 2;
+const SMALL_CHUNK = CHUNK / 4;
+/**
+ * A writer's commit of at least this many writes means they queue up faster than commits go: the
+ * server is saturated (commits hold a few to a few tens of writes below that). Indexing then
+ * takes at most one chunk every `SATURATED_PAUSE_MS`, unless a query waits: posting first, and
+ * the backlog indexed at full speed once the load drops (docs/decisions/0018).
+ */
+const SATURATED_BATCH = 256;
+const SATURATED_PAUSE_MS = 1000;
 
 export interface IndexerWorkerData {
+  /** The store's database file (messages and the queue of changed ones). */
   readonly file: string;
+  /** The search file, prepared (search-file.ts). */
+  readonly searchFile: string;
   readonly drainIntervalMs: number;
-  /** Checkpoint the WAL when it is larger than this, bytes. */
+  /** Checkpoint the messages' WAL when it is larger than this, bytes. */
   readonly checkpointBytes: number;
-  /** Turns at the write lock with the server's writer (storage/sqlite/write-turns.ts), if any. */
+  /** Turns at the write lock with the server's writers (storage/sqlite/write-turns.ts), if any. */
   readonly turns?: Int32Array;
 }
 
@@ -42,14 +58,17 @@ const data = workerData as IndexerWorkerData;
 const port = parentPort;
 if (!port) throw new Error('search-indexer-worker runs as a worker thread');
 
+lowerThreadPriority();
 const db = new BetterSqlite3(data.file);
 const turns = data.turns && new WriteTurns(data.turns);
 // Waiting in place is fine here (not the event loop), but only briefly: then retry. With turns,
-// the wait is for the writer to step aside (lockedChunk), not SQLite's polling.
+// the wait is for the writer to step aside (dequeue), not SQLite's polling.
 db.pragma(`busy_timeout = ${turns ? 0 : 20}`);
-// Losing the last index batch in a power cut is harmless: the queue rolls back with it.
-db.pragma('synchronous = NORMAL');
-const indexer = new SearchIndexer(db);
+const index = new BetterSqlite3(data.searchFile);
+index.pragma('journal_mode = WAL');
+// Losing the last chunk in a power cut is harmless: the mark rolls back with it.
+index.pragma('synchronous = NORMAL');
+const indexer = new SearchIndexer(db, index);
 
 /** Drain requests: answered once every queue entry up to `upTo` is handled. */
 let waiting: { id: number; upTo: number }[] = [];
@@ -91,27 +110,37 @@ function next(ms: number): void {
   else timer = setTimeout(tick, ms);
 }
 
-/** One chunk, waiting (blocking this thread, not the event loop) for a turn at the lock. */
-function lockedChunk(): DrainResult {
-  if (!turns) return indexer.drainChunk();
-  // Folded and tokenised before asking: once its turn comes, the lock is taken at once.
-  const prepared = indexer.prepareChunk();
-  if (prepared.length === 0) return { handled: 0, holdMs: 0 };
-  turns.want();
+/**
+ * Takes replaced messages off the queue, waiting (blocking this thread, not the event loop) a
+ * little for a turn at the messages' write lock; when none comes, they stay queued and the next
+ * chunk does them again.
+ */
+function dequeue(replaced: readonly Replaced[]): void {
+  if (replaced.length === 0) return;
+  if (turns) turns.want();
   const deadline = performance.now() + TURN_WAIT_MS;
   try {
     for (;;) {
-      const seen = turns.granted();
+      const seen = turns?.granted() ?? 0;
       try {
-        return indexer.writeChunk(prepared, () => turns.done());
+        indexer.dequeue(replaced, () => turns?.done());
+        return;
       } catch (error) {
-        if (!isBusy(error) || performance.now() > deadline) throw error;
+        if (!isBusy(error)) throw error;
+        if (!turns || performance.now() > deadline) return;
         turns.waitForTurn(5, seen);
       }
     }
   } finally {
-    turns.done();
+    turns?.done();
   }
+}
+
+/** One chunk: read and tokenised, written to the search file, replaced ones dequeued. */
+function chunk(): number {
+  const prepared = indexer.prepareChunk();
+  dequeue(indexer.writeChunk(prepared));
+  return prepared.length;
 }
 
 function tick(): void {
@@ -119,9 +148,8 @@ function tick(): void {
   immediate = undefined;
   if (stopping) return;
   let handled = 0;
-  let holdMs = 0;
   try {
-    ({ handled, holdMs } = lockedChunk());
+    handled = chunk();
   } catch (error) {
     if (isBusy(error)) {
       next(1);
@@ -147,10 +175,9 @@ function tick(): void {
       if (!isBusy(error)) throw error;
     }
   }
-  // With a backlog, leave the write lock free for a while (YIELD_FACTOR): the server's writer
-  // (posts, acknowledgements) keeps most of it however long the backlog lasts.
-  if (handled === 0) next(data.drainIntervalMs);
-  else if (turns?.writerBusy() ?? true) next(Math.max(1, Math.ceil(YIELD_FACTOR * holdMs)));
+  // Nothing, or a small chunk that no query waits for: let more gather first.
+  if (handled === 0 || (handled < SMALL_CHUNK && waiting.length === 0)) next(data.drainIntervalMs);
+  else if (waiting.length === 0 && (turns?.recentBatch() ?? 0) >= SATURATED_BATCH) next(SATURATED_PAUSE_MS);
   else next(0);
 }
 
@@ -161,6 +188,7 @@ port.on('message', (m: ToIndexer) => {
     if (immediate) clearImmediate(immediate);
     answer(false);
     db.close();
+    index.close();
     port.close();
     return;
   }

@@ -1,41 +1,32 @@
 /**
- * Indexes new and changed messages into the FTS5 tables (migrations 0003-search.ts and
- * 0008-search-mark.ts). Runs in the search worker thread (search-indexer-worker.ts) on its own
- * connection, so that indexing never runs on the server's event loop.
+ * Indexes new and changed messages into the FTS5 tables of the search file (search-file.ts,
+ * docs/decisions/0018). Runs in the search worker thread (search-indexer-worker.ts) with two
+ * connections of its own: one to the messages' file, read, and one to the search file, written.
+ * Indexing never runs on the server's event loop, and never takes the messages' write lock.
  *
  * What to index: every message above the mark `search_state.indexed_to` (new since the last
- * chunk; ids only grow), and the messages in `search_queue` (changed after the mark passed them).
- * The posting transaction writes nothing for the index.
+ * chunk; ids only grow), and the messages in `search_queue` (changed or deleted: the triggers of
+ * migration 0010 queue them in the transaction that changes them). The posting transaction
+ * writes nothing for the index.
  *
- * Short write transactions. The store's writer never waits for a lock in place (it retries a
- * moment later), but every millisecond this connection holds the write lock delays the next
- * group commit. So the text is folded and tokenised *before* taking the lock, from a plain read;
- * inside `BEGIN IMMEDIATE … COMMIT` each message is only checked unchanged, taken off the queue
- * or passed by the mark, and inserted. The number of messages per transaction adapts so that a
- * transaction holds the lock for about `TARGET_HOLD_MS`.
- *
- * Consistency: a message deleted or changed between the read and the transaction is caught
- * inside it — a deleted one is skipped (no longer queued, or no longer there); a changed one is
- * indexed from its current row. Nothing is dequeued, and the mark never moves past a message,
- * without it being indexed in the same transaction, so a crash only delays indexing. A chunk
- * written twice (a retry) skips what the mark already passed.
- *
- * FTS5 merges its segments incrementally inside some of these transactions ('automerge'); such
- * a transaction can hold the lock for tens of milliseconds (up to ~100 ms seen on the shared
- * development machine), delaying the next group commit by as much — never blocking the event loop.
+ * A chunk is read from the messages' file, folded and tokenised, then written to the search file
+ * in one transaction that also moves the mark; each message is read again just before it is
+ * written, so a change in between is caught (and queued anyway, by the trigger). Queued messages
+ * lose their old entries and get new ones in the same transaction; only then are they taken off
+ * the queue, in a short transaction on the messages' file, unless they changed again meanwhile.
+ * Until then queries leave them out (sqlite-search.ts), so removed or replaced text is never
+ * found. A crash between the two leaves them queued: they are done again, which is harmless.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { gramTokens, idCode, monthCode, substringBody, wordsBody } from '../text.ts';
 
-/** Aim for write transactions holding the lock about this long, ms. */
-export const TARGET_HOLD_MS = 8;
 /**
- * Fewer messages per transaction cost much more CPU each (FTS5 writes a segment per commit and
- * merges them later): ~110 µs per message at 16, ~50–70 at 64, ~50 at 256, ~45 at 1,000
- * (bench/tools/search-indexer-chunks.ts).
+ * Messages per chunk. Small transactions cost more CPU per message (FTS5 writes a segment per
+ * commit and merges them later): 106–132 µs per message at 16, 80–86 at 64 to 1,000
+ * (bench/tools/search-indexer-chunks.ts, 2026-12-02). Nothing waits for the search file's lock,
+ * so a chunk need not be short; a query waits for the chunk in progress (about 90 ms at 1,000).
  */
-const MIN_CHUNK = 64;
-const MAX_CHUNK = 2000;
+export const CHUNK = 1000;
 
 interface MessageRow {
   id: number;
@@ -85,59 +76,62 @@ const same = (a: MessageRow, b: MessageRow | undefined) =>
   a.room_id === b.room_id &&
   a.author_id === b.author_id;
 
-export interface DrainResult {
-  /** Messages handled (indexed, or passed over because they are gone or not kept). */
-  readonly handled: number;
-  /** How long the write lock was held, ms. */
-  readonly holdMs: number;
+/** A queued message whose entries a chunk replaced: taken off the queue unless it changed again. */
+export interface Replaced {
+  readonly id: number;
+  /** The row as indexed (undefined: gone, its entries removed). */
+  readonly row: MessageRow | undefined;
 }
 
 export class SearchIndexer {
-  private chunk = 256;
   private readonly queued: Statement<[number], MessageRow>;
   private readonly above: Statement<[number, number], MessageRow>;
   private readonly current: Statement<[number], MessageRow>;
-  private readonly dequeue: Statement<[number]>;
-  private readonly insertWords: Statement<[number, string, string, string, string, string]>;
-  private readonly insertGrams: Statement<[number, string, string, string, string]>;
-  private readonly mark: Statement<[], { indexed_to: number }>;
-  private readonly setMark: Statement<[number]>;
+  private readonly dequeueOne: Statement<[number]>;
   private readonly maxQueued: Statement<[], { id: number | null }>;
   private readonly minQueued: Statement<[], { id: number | null }>;
   private readonly maxMessage: Statement<[], { id: number | null }>;
-  private readonly keptAbove: Statement<[number], { id: number }>;
-  private readonly begin: Statement;
-  private readonly commit: Statement;
+  private readonly keptAbove: Statement<[number, number], { id: number }>;
+  private readonly insertWords: Statement<[number, string, string, string, string, string]>;
+  private readonly insertGrams: Statement<[number, string, string, string, string]>;
+  private readonly deleteWords: Statement<[number]>;
+  private readonly deleteGrams: Statement<[number]>;
+  private readonly mark: Statement<[], { indexed_to: number }>;
+  private readonly setMark: Statement<[number]>;
 
-  constructor(private readonly db: Database) {
-    this.queued = db.prepare(
+  /** `messages`: the store's file (read; the queue written). `index`: the search file. */
+  constructor(
+    private readonly messages: Database,
+    private readonly index: Database,
+  ) {
+    this.queued = messages.prepare(
       `SELECT q.id, m.kept, m.created_at, m.text, m.story_title, m.room_id, m.author_id
          FROM search_queue q LEFT JOIN messages m ON m.id = q.id ORDER BY q.id LIMIT ?`,
     );
-    this.above = db.prepare(
+    this.above = messages.prepare(
       `SELECT id, kept, created_at, text, story_title, room_id, author_id
          FROM messages WHERE id > ? ORDER BY id LIMIT ?`,
     );
-    this.current = db.prepare(
+    this.current = messages.prepare(
       'SELECT id, kept, created_at, text, story_title, room_id, author_id FROM messages WHERE id = ?',
     );
-    this.dequeue = db.prepare('DELETE FROM search_queue WHERE id = ?');
-    this.insertWords = db.prepare(
+    this.dequeueOne = messages.prepare('DELETE FROM search_queue WHERE id = ?');
+    this.maxQueued = messages.prepare('SELECT max(id) AS id FROM search_queue');
+    this.minQueued = messages.prepare('SELECT min(id) AS id FROM search_queue');
+    this.maxMessage = messages.prepare('SELECT max(id) AS id FROM messages');
+    this.keptAbove = messages.prepare(
+      'SELECT id FROM messages WHERE id > ? AND id <= ? AND kept = 1 LIMIT 1',
+    );
+    this.insertWords = index.prepare(
       'INSERT INTO search_words (rowid, body, grams, room, author, month) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.insertGrams = db.prepare(
+    this.insertGrams = index.prepare(
       'INSERT INTO search_grams (rowid, body, room, author, month) VALUES (?, ?, ?, ?, ?)',
     );
-    this.mark = db.prepare('SELECT indexed_to FROM search_state');
-    this.setMark = db.prepare('UPDATE search_state SET indexed_to = ?');
-    this.maxQueued = db.prepare('SELECT max(id) AS id FROM search_queue');
-    this.minQueued = db.prepare('SELECT min(id) AS id FROM search_queue');
-    this.maxMessage = db.prepare('SELECT max(id) AS id FROM messages');
-    this.keptAbove = db.prepare(
-      'SELECT id FROM messages WHERE id > (SELECT indexed_to FROM search_state) AND id <= ? AND kept = 1 LIMIT 1',
-    );
-    this.begin = db.prepare('BEGIN IMMEDIATE');
-    this.commit = db.prepare('COMMIT');
+    this.deleteWords = index.prepare('DELETE FROM search_words WHERE rowid = ?');
+    this.deleteGrams = index.prepare('DELETE FROM search_grams WHERE rowid = ?');
+    this.mark = index.prepare('SELECT indexed_to FROM search_state WHERE id = 1');
+    this.setMark = index.prepare('UPDATE search_state SET indexed_to = ? WHERE id = 1');
   }
 
   private markNow(): number {
@@ -156,26 +150,18 @@ export class SearchIndexer {
   /** Whether every message with an id up to `id` that needs indexing has been indexed. */
   doneUpTo(id: number): boolean {
     const min = this.minQueued.get()?.id ?? null;
-    return (min === null || min > id) && this.keptAbove.get(id) === undefined;
-  }
-
-  /**
-   * Indexes the oldest waiting messages in one short transaction. Throws SQLITE_BUSY when another
-   * connection holds the write lock (the caller retries).
-   */
-  drainChunk(): DrainResult {
-    return this.writeChunk(this.prepareChunk());
+    return (min === null || min > id) && this.keptAbove.get(this.markNow(), id) === undefined;
   }
 
   /**
    * Reads the oldest waiting messages, changed ones first, and folds and tokenises them: the work
-   * done without the lock.
+   * done before the search file's transaction.
    */
-  prepareChunk(): Prepared[] {
+  prepareChunk(size = CHUNK): Prepared[] {
     const prepared: Prepared[] = this.queued
-      .all(this.chunk)
+      .all(size)
       .map((row) => ({ row, entry: entryOf(row), fresh: false }));
-    const room = this.chunk - prepared.length;
+    const room = size - prepared.length;
     if (room > 0)
       for (const row of this.above.all(this.markNow(), room))
         prepared.push({ row, entry: entryOf(row), fresh: true });
@@ -183,40 +169,63 @@ export class SearchIndexer {
   }
 
   /**
-   * Writes a prepared chunk in one short transaction (messages changed, deleted or dequeued since
-   * they were read are handled from the current row). Throws SQLITE_BUSY when another connection
-   * holds the write lock; the same chunk can be written again.
+   * Writes a prepared chunk into the search file in one transaction, from each message's current
+   * row, and moves the mark past the new ones. Returns the queued messages it replaced, to be
+   * taken off the queue (`dequeue`). Writing the same chunk twice is harmless.
    */
-  writeChunk(prepared: readonly Prepared[], onLocked?: () => void): DrainResult {
-    if (prepared.length === 0) return { handled: 0, holdMs: 0 };
-    const started = performance.now();
-    this.begin.run();
-    onLocked?.();
+  writeChunk(prepared: readonly Prepared[]): Replaced[] {
+    const replaced: Replaced[] = [];
+    if (prepared.length === 0) return replaced;
+    this.index.exec('BEGIN IMMEDIATE');
     try {
       const mark = this.markNow();
       let passed = mark;
       for (const { row, entry, fresh } of prepared) {
         if (fresh) {
-          // Passed already (this chunk written before): nothing to do.
-          if (row.id <= mark) continue;
-          passed = Math.max(passed, row.id);
-        } else if (this.dequeue.run(row.id).changes === 0) continue; // dequeued by a deletion meanwhile
+          // Passed already (this chunk written before, or queued and done above): nothing to do.
+          if (row.id <= passed) continue;
+          passed = row.id;
+        }
         const now = this.current.get(row.id);
+        if (!fresh) {
+          this.deleteWords.run(row.id);
+          this.deleteGrams.run(row.id);
+          replaced.push({ id: row.id, row: now });
+          // Above the mark: the mark indexes it when it gets there (from its row then).
+          if (row.id > mark) continue;
+        }
         const e = same(row, now) ? entry : now && entryOf(now);
         if (!e) continue;
         this.insertWords.run(row.id, e.words, e.grams, e.room, e.author, e.month);
         this.insertGrams.run(row.id, e.substrings, e.room, e.author, e.month);
       }
       if (passed > mark) this.setMark.run(passed);
-      this.commit.run();
+      this.index.exec('COMMIT');
     } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.index.inTransaction) this.index.exec('ROLLBACK');
       throw error;
     }
-    const holdMs = performance.now() - started;
-    if (holdMs > 2 * TARGET_HOLD_MS) this.chunk = Math.max(MIN_CHUNK, this.chunk >> 1);
-    else if (holdMs < TARGET_HOLD_MS / 2 && prepared.length === this.chunk)
-      this.chunk = Math.min(MAX_CHUNK, this.chunk * 2);
-    return { handled: prepared.length, holdMs };
+    return replaced;
+  }
+
+  /**
+   * Takes replaced messages off the queue, in one transaction on the messages' file, except those
+   * that changed again since (they stay queued and are done again). Throws SQLITE_BUSY when
+   * another connection holds the write lock (the caller retries, or leaves them for later).
+   */
+  dequeue(replaced: readonly Replaced[], onLocked?: () => void): void {
+    if (replaced.length === 0) return;
+    this.messages.exec('BEGIN IMMEDIATE');
+    onLocked?.();
+    try {
+      for (const r of replaced) {
+        const now = this.current.get(r.id);
+        if (r.row === undefined ? now === undefined : same(r.row, now)) this.dequeueOne.run(r.id);
+      }
+      this.messages.exec('COMMIT');
+    } catch (error) {
+      if (this.messages.inTransaction) this.messages.exec('ROLLBACK');
+      throw error;
+    }
   }
 }

@@ -1,20 +1,21 @@
 /**
- * The SQLite search adapter: FTS5 indexes maintained from a mark and a queue (migrations 0003, 0008).
+ * The SQLite search adapter: FTS5 indexes in a file of their own (search-file.ts,
+ * docs/decisions/0018), maintained from a mark and a queue.
  *
- * Indexing. New messages are found above a mark (`search_state`, migration 0008); triggers queue
- * kept messages changed after the mark passed them in `search_queue` inside the writing
- * transaction (and remove deleted or changed ones from the indexes at once). A worker thread
- * (search-indexer-worker.ts, search-indexer.ts) indexes both in short batches on its own
- * connection, off the event loop: every `drainIntervalMs`, continuously while there is a backlog,
- * and always before this adapter answers a query, so a query sees every message committed before
- * it started. Batches matter: FTS5 flushes its buffer at every savepoint, and the store runs each
- * write in a savepoint, so indexing one message at a time inside the posting transaction costs
- * several times more.
+ * Indexing. New messages are found above a mark (`search_state` in the search file); triggers
+ * queue kept messages that change or are deleted in `search_queue`, in the messages' file, inside
+ * the writing transaction (migration 0010). A worker thread (search-indexer-worker.ts,
+ * search-indexer.ts) indexes both in batches, off the event loop and without the messages' write
+ * lock: every `drainIntervalMs`, continuously while a backlog lasts, and always before this
+ * adapter answers a query, so a query sees every message committed before it started (it waits
+ * for that at most `BUSY_WAIT_MS`, then answers from what is indexed).
  *
- * Querying. One SQL statement per query (one consistent snapshot), newest first by message id,
- * driven by an FTS index and streaming until the page is full (`compileSearch`). Rooms are
- * restricted inside the FTS expression when that is cheaper (`useRoomTokens`), and always checked
- * exactly on the message row.
+ * Querying. One SQL statement per query, newest first by message id, driven by an FTS index and
+ * streaming until the page is full (`compileSearch`). The reader attaches the search file; the
+ * statement reads the messages' file first (main, then attached databases), so a queued message
+ * it sees as queued is left out, and one it sees as dequeued has its new entries in the index
+ * snapshot taken after. Rooms are restricted inside the FTS expression when that is cheaper
+ * (`useRoomTokens`), and always checked exactly on the message row.
  */
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { Selectable } from 'kysely';
@@ -27,9 +28,10 @@ import type { SearchIndex, SearchPage, SearchRequest } from '../types.ts';
 import type { FromIndexer, IndexerWorkerData, ToIndexer } from './search-indexer-worker.ts';
 import { SupervisedWorker } from '../../threads/supervised-worker.ts';
 import type { WriteTurns } from '../../storage/sqlite/write-turns.ts';
+import { prepareSearchFile } from './search-file.ts';
 
 export interface SqliteSearchOptions {
-  /** The store's database file (the indexes live in it, next to the messages). */
+  /** The store's database file (the indexes live next to it, in its search file). */
   readonly file: string;
   /** How often queued messages are indexed in the background, ms (default 200). */
   readonly drainIntervalMs?: number;
@@ -53,13 +55,17 @@ export const SPARSE_SHARE = 0.1;
 export const MONTH_TOKEN_LIMIT = 24;
 /** How long a query waits for the indexer to catch up before answering from what is indexed. */
 const BUSY_WAIT_MS = 2000;
-/** The indexer checkpoints the WAL once it is larger than this (the store's writer waits longer). */
+/** The indexer checkpoints the messages' WAL once it is larger than this (the writers wait longer). */
 const CHECKPOINT_BYTES = 4 * 1024 * 1024;
 
 type MessageRow = Selectable<MessagesTable>;
 
 /** Whole message rows, whatever columns later migrations add. */
 const MESSAGE_COLUMNS = 'm.*';
+/** The search file's schema name on the reader (attached). */
+const INDEX = 'search_index';
+/** Messages whose index entries may be stale (changed or deleted, not yet indexed again). */
+const NOT_QUEUED = 'm.id NOT IN (SELECT id FROM search_queue)';
 
 /** An FTS5 string literal. */
 const quote = (text: string) => `"${text.replaceAll('"', '""')}"`;
@@ -124,9 +130,9 @@ export function compileSearch(
   let key = 'm.id';
   if (words.length > 0 || (needles.length === 0 && tokens.length > 0)) {
     driver = 'words';
-    from = 'search_words f CROSS JOIN messages m ON m.id = f.rowid';
+    from = `${INDEX}.search_words f CROSS JOIN messages m ON m.id = f.rowid`;
     key = 'f.rowid';
-    where.push('f.search_words MATCH ?');
+    where.push('f.search_words MATCH ?', NOT_QUEUED);
     params.push([...words, ...tokens].join(' AND '));
     if (needles.length > 0) {
       where.push('stoa_contains(m.text, m.story_title, ?)');
@@ -134,9 +140,9 @@ export function compileSearch(
     }
   } else if (needles.length > 0) {
     driver = 'grams';
-    from = 'search_grams g CROSS JOIN messages m ON m.id = g.rowid';
+    from = `${INDEX}.search_grams g CROSS JOIN messages m ON m.id = g.rowid`;
     key = 'g.rowid';
-    where.push('g.search_grams MATCH ?');
+    where.push('g.search_grams MATCH ?', NOT_QUEUED);
     params.push([...needles.map((n) => `body : ${quote(n)}`), ...tokens].join(' AND '));
   } else {
     driver = 'messages';
@@ -183,9 +189,15 @@ export class SqliteSearch implements SearchIndex {
   private nextDrain = 0;
   private closed = false;
 
+  /** Why the search file was built again at this start (it is then indexed from scratch), if it was. */
+  readonly rebuilt: string | undefined;
+
   constructor(private readonly options: SqliteSearchOptions) {
+    const searchFile = prepareSearchFile(options.file);
+    this.rebuilt = searchFile.rebuilt;
     this.reader = new BetterSqlite3(options.file, { readonly: true });
     this.reader.pragma('busy_timeout = 5000');
+    this.reader.prepare(`ATTACH DATABASE ? AS ${INDEX}`).run(searchFile.file);
     let parsed: { json: string; needles: string[] } = { json: '', needles: [] };
     this.reader.function('stoa_contains', { deterministic: true }, (text, title, json) => {
       if (typeof text !== 'string' || typeof json !== 'string') return 0;
@@ -198,6 +210,7 @@ export class SqliteSearch implements SearchIndex {
     );
     const data: IndexerWorkerData = {
       file: options.file,
+      searchFile: searchFile.file,
       drainIntervalMs: options.drainIntervalMs ?? 200,
       checkpointBytes: CHECKPOINT_BYTES,
       ...(options.turns ? { turns: options.turns.cells } : {}),
@@ -271,6 +284,19 @@ export class SqliteSearch implements SearchIndex {
     return { messages, next: more ? (messages[messages.length - 1]?.id ?? null) : null };
   }
 
+  /** An upper bound of the backlog, read in constant time: queued changes and ids above the mark. */
+  backlogAtMost(): number {
+    const n = this.reader
+      .prepare(
+        `SELECT (SELECT count(*) FROM search_queue)
+              + coalesce((SELECT max(id) FROM messages), 0)
+              - (SELECT indexed_to FROM ${INDEX}.search_state)`,
+      )
+      .pluck()
+      .get();
+    return Math.max(0, Number(n));
+  }
+
   /** Room tokens for few rooms, or for rooms that hold a small share of the messages. */
   private useRoomTokens(rooms: readonly string[]): boolean {
     if (rooms.length <= ROOM_TOKEN_LIMIT) return true;
@@ -293,11 +319,20 @@ export class SqliteSearch implements SearchIndex {
   }
 }
 
+/**
+ * At start the server waits until the backlog is indexed when it is at most this many messages
+ * (a few seconds); a larger one (the first start after migration 0010 of a big history, a search
+ * file deleted) is indexed in the background while the server runs, and queries answer from what
+ * is indexed so far.
+ */
+export const WAIT_AT_START_MAX = 50_000;
+
 /** Opens the search index of a store's database file and indexes whatever is queued. */
 export async function openSqliteSearch(options: SqliteSearchOptions): Promise<SqliteSearch> {
   const search = new SqliteSearch(options);
   try {
-    await Promise.race([search.catchUp(), search.started.then(() => search.catchUp())]);
+    if (search.backlogAtMost() > WAIT_AT_START_MAX) await search.started;
+    else await Promise.race([search.catchUp(), search.started.then(() => search.catchUp())]);
   } catch (error) {
     await search.close();
     throw error;

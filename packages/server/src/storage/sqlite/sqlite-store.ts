@@ -222,7 +222,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   };
 
   const schedule = () => {
-    options.turns?.setBusy(true);
     if (scheduled || running || busyTimer) return;
     scheduled = true;
     setImmediate(() => {
@@ -293,6 +292,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       }
       counter.flush();
       tx.commit.run();
+      options.turns?.noteBatch(batch.length);
       counter.reset();
       stepped = false;
     } catch (error) {
@@ -302,7 +302,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       settleAll(batch, error);
       running = false;
       if (queue.length > 0) schedule();
-      else options.turns?.setBusy(false);
       return;
     }
     running = false;
@@ -322,7 +321,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     if (awaitingSync.length > 0) sync(quiet && batch.length <= INLINE_SYNC_MAX_WRITES);
     lastFlushEnd = performance.now();
     if (queue.length > 0) schedule();
-    else options.turns?.setBusy(false);
   };
 
   const write = <T>(work: (tx: StoreWriter) => Promise<T>, writeOptions?: WriteOptions): Promise<T> => {

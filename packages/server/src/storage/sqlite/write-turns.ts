@@ -1,20 +1,19 @@
 /**
- * Turns at SQLite's single write lock between the store's writer, on the event loop, and one
- * other thread writing the same file (the search indexer; docs/decisions/0010).
+ * Turns at SQLite's single write lock between the store's writers (on the event loop, and the
+ * post lane's) and one other thread writing the same file (the search indexer, which since
+ * docs/decisions/0018 writes here only to take changed messages off its queue; decision 0011).
  *
- * Without it the lock goes to whoever asks at the right moment. At saturation the store's writer
- * is in a transaction nearly all the time (it begins the next batch as soon as one commits), so
- * the other thread, polling, almost never gets in, and the search index falls ever further
- * behind; or, when the other thread asks in a tight loop, it takes the lock for long stretches
- * and acknowledgements stall. With turns, the other thread says it wants the lock; the writer,
- * before its next batch, steps aside once and wakes it; the other thread takes the lock, does
- * one bounded chunk, and lets go. What share each gets then depends on how long the other
- * thread waits between chunks, which it decides.
+ * Without it the lock goes to whoever asks at the right moment. At saturation a writer is in a
+ * transaction nearly all the time (it begins the next batch as soon as one commits), so the other
+ * thread, polling, almost never gets in. With turns, the other thread says it wants the lock; the
+ * writer, before its next batch, steps aside once and wakes it; the other thread takes the lock,
+ * does one short transaction, and lets go.
  *
  * 32-bit cells in shared memory: `want` (set by the other thread until it holds the lock),
- * `grant` (a counter a writer increments to wake it), and `busy`, one per writer (the writer has
- * writes queued or in progress: the other thread then paces itself; when every writer is idle it
- * need not).
+ * `grant` (a counter a writer increments to wake it), and per writer `batch` and `batchAt` (how
+ * many writes its last commit held, and when, in whole seconds: hundreds only while writes queue
+ * up faster than commits go — the server is saturated —, and the other thread then leaves the
+ * CPU to them; docs/decisions/0018).
  *
  * Two writers share the cells: the store's writer on the event loop and the post lane's writer
  * in its thread (post-lane.ts, docs/decisions/0013). Either steps aside for the indexer. Between
@@ -24,8 +23,11 @@
  */
 const WANT = 0;
 const GRANT = 1;
-const BUSY = [2, 3] as const;
-const CELLS = 4;
+const BATCH = [2, 3] as const;
+const BATCH_AT = [4, 5] as const;
+const CELLS = 6;
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export class WriteTurns {
   readonly cells: Int32Array;
@@ -65,16 +67,22 @@ export class WriteTurns {
     return Atomics.load(this.cells, GRANT);
   }
 
-  /** Whether a writer has writes queued or in progress. */
-  writerBusy(): boolean {
-    return Atomics.load(this.cells, BUSY[0]) === 1 || Atomics.load(this.cells, BUSY[1]) === 1;
+  /** The most writes a writer's last commit held, if it committed in the last second or so. */
+  recentBatch(): number {
+    const since = nowSeconds() - 1;
+    let most = 0;
+    for (const w of [0, 1] as const)
+      if (Atomics.load(this.cells, BATCH_AT[w]) >= since)
+        most = Math.max(most, Atomics.load(this.cells, BATCH[w]));
+    return most;
   }
 
   // ---- the store's writer
 
-  /** Tells the other thread whether writes are queued or in progress. */
-  setBusy(busy: boolean): void {
-    Atomics.store(this.cells, BUSY[this.writer], busy ? 1 : 0);
+  /** Records how many writes the commit just made held. */
+  noteBatch(writes: number): void {
+    Atomics.store(this.cells, BATCH[this.writer], writes);
+    Atomics.store(this.cells, BATCH_AT[this.writer], nowSeconds());
   }
 
   /** Whether the other thread waits for a turn. */
