@@ -4,7 +4,7 @@
  * this thread's loop is written in one transaction and synced once (the store's group commit);
  * the answers of one turn go back as one message.
  *
- * Messages in:  {type:'posts', refs, posts (JSON of NewPost[])} · {type:'stop'}
+ * Messages in:  {type:'posts', refs, posts (JSON, post-lane-wire.ts)} · {type:'stop'}
  * Messages out: {type:'ready'} · {type:'done', appended ([ref, id, seq]…), others}
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -12,6 +12,7 @@ import { appendPost } from '../append-post.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 import type { NewPost, PostOutcome } from '../types.ts';
 import type { FromLane, LaneData, LaneOther, ToLane } from './post-lane.ts';
+import { decodePost, type PlainPost } from './post-lane-wire.ts';
 import { WriteTurns } from './write-turns.ts';
 
 const data = workerData as LaneData;
@@ -69,7 +70,7 @@ port.on('message', (m: ToLane) => {
     });
     return;
   }
-  const posts = JSON.parse(m.posts) as NewPost[];
+  const posts = (JSON.parse(m.posts) as (PlainPost | NewPost)[]).map(decodePost);
   posts.forEach((post, i) => {
     const ref = m.refs[i] as number;
     store

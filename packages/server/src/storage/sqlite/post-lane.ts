@@ -16,6 +16,7 @@
  */
 import { SupervisedWorker } from '../../threads/supervised-worker.ts';
 import type { NewPost, PostOutcome } from '../types.ts';
+import { encodePost } from './post-lane-wire.ts';
 
 export interface LaneData {
   readonly file: string;
@@ -30,6 +31,7 @@ export interface LaneData {
  * structured clone builds each object key by key), and the appended ones back as numbers,
  * `[ref, id, seq]` triples in one transferred buffer. Duplicates and failures are rare and go
  * as objects.
+ * (The posts' text is written by `post-lane-wire.ts`.)
  */
 export type ToLane = { type: 'posts'; refs: number[]; posts: string } | { type: 'stop' };
 /** A post that was not simply appended: the message its client id repeats, or why it failed. */
@@ -113,7 +115,8 @@ export class PostLane {
     const refs = this.outgoingRefs;
     this.outgoing = [];
     this.outgoingRefs = [];
-    if (posts.length > 0) this.worker?.post({ type: 'posts', refs, posts: JSON.stringify(posts) });
+    if (posts.length > 0)
+      this.worker?.post({ type: 'posts', refs, posts: JSON.stringify(posts.map(encodePost)) });
   };
 
   private onMessage(m: FromLane): void {
