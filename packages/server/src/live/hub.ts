@@ -11,7 +11,7 @@ import type { BusEvent } from '../bus/types.ts';
 import type { Message } from '../domain/model.ts';
 import { roomRights } from '../domain/permissions.ts';
 import { nextRosterSuppressed } from '../domain/roster.ts';
-import { messageToWire, type WireEvent } from './wire.ts';
+import { messageEventJson, messageToWire, type WireEvent } from './wire.ts';
 import { UserConnections } from './users.ts';
 
 export interface Participant {
@@ -206,11 +206,7 @@ export class Hub {
       p.held.push(event);
       return;
     }
-    const serialized = JSON.stringify({
-      type: 'message',
-      room: roomId,
-      message: messageToWire(message),
-    } satisfies WireEvent);
+    const serialized = messageEventJson(roomId, message);
     for (const conn of p.connections) conn.deliver(roomId, message.seq, serialized);
   }
 

@@ -10,7 +10,7 @@ import type { UserSubject } from '../../access/access-state.ts';
 import type { Actor } from '../../domain/model.ts';
 import type { KickReason, LiveConnection } from '../../live/hub.ts';
 import type { OutboxTarget } from '../../live/outbox.ts';
-import { messageToWire, roomToWire } from '../../live/wire.ts';
+import { messageToWire, postResultJson, roomToWire } from '../../live/wire.ts';
 import { doJoinRoom, doLeaveRoom, doPostMessage, doReadHistory } from '../../actions/chat.ts';
 import { doFollowRoom, doMarkRead, doUnfollowRoom } from '../../actions/follows.ts';
 import { doMarkInvitationsSeen } from '../../actions/invitations.ts';
@@ -193,14 +193,10 @@ export class WsSession implements LiveConnection, OutboxTarget {
     }
     try {
       // The frame is the message input (its other fields are not read): no copy made.
-      const result = await doPostMessage(this.parts.ctx, this.actor, frame.room, frame);
-      this.reply(frame.id, {
-        room: frame.room,
-        seq: result.message.seq,
-        id: result.message.id,
-        at: result.message.at,
-        duplicate: result.duplicate,
-      });
+      const { message, duplicate } = await doPostMessage(this.parts.ctx, this.actor, frame.room, frame);
+      // The reply to every post, written from a template (live/wire.ts).
+      if (!this.closed)
+        this.parts.outbox.push(this, postResultJson(frame.id, frame.room, message, duplicate));
     } catch (error) {
       this.refuse(frame.id, errorOf(error, this.parts.onError));
     }
