@@ -112,6 +112,8 @@ export async function measure(
   server: BenchServer,
   workers: Workers,
   windowMs: number,
+  /** Load before the window (the workers start at `startUs`, the window this much later), ms. */
+  warmupMs = 0,
 ): Promise<{
   startUs: number;
   results: any[];
@@ -129,10 +131,10 @@ export async function measure(
 }> {
   if (values['wait-quiet'] === true) await waitQuiet();
   const profile = typeof values['cpu-prof'] === 'string' ? values['cpu-prof'] : undefined;
-  if (profile !== undefined) await server.profileStart();
   const startUs = nowUs() + 300_000;
   const running = workers.run(startUs);
-  await sleep((startUs - nowUs()) / 1000);
+  await sleep((startUs + warmupMs * 1000 - nowUs()) / 1000);
+  if (profile !== undefined) await server.profileStart();
   await server.cpu();
   const a = await server.cpu();
   const t0 = ticks();
@@ -142,7 +144,7 @@ export async function measure(
   let t1 = t0;
   let b = a;
   if (windowMs > 0) {
-    await sleep(Math.max(0, (startUs + windowMs * 1000 - nowUs()) / 1000));
+    await sleep(Math.max(0, (startUs + (warmupMs + windowMs) * 1000 - nowUs()) / 1000));
     b = await server.cpu();
     threadsB = sampleThreads(pid);
     t1 = ticks();
