@@ -318,23 +318,21 @@ describe('SQLite search adapter', () => {
     await search?.close();
     search = undefined;
     const file = join(dir, 'stoa.db');
-    const other = new BetterSqlite3(searchFileOf(file));
-    try {
-      other.prepare("UPDATE search_state SET link = 'another database'").run();
-    } finally {
-      other.close();
-    }
+    const alter = (sql: string) => {
+      const db = new BetterSqlite3(searchFileOf(file));
+      try {
+        db.prepare(sql).run();
+      } finally {
+        db.close();
+      }
+    };
+    alter("UPDATE search_state SET link = 'another database'");
     search = await openSqliteSearch({ file });
     assert.equal(search.rebuilt, 'made for another database');
     assert.deepEqual(await texts(request('heron', ['r3'])), ['heron notes, third version']);
     // A mark ahead of the messages (the database restored from an older backup) is not trusted.
     await search.close();
-    const ahead = new BetterSqlite3(searchFileOf(file));
-    try {
-      ahead.prepare('UPDATE search_state SET indexed_to = indexed_to + 1000').run();
-    } finally {
-      ahead.close();
-    }
+    alter('UPDATE search_state SET indexed_to = indexed_to + 1000');
     search = await openSqliteSearch({ file });
     assert.match(search.rebuilt ?? '', /ahead of the messages/);
     assert.deepEqual(await texts(request('heron', ['r3'])), ['heron notes, third version']);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { migrateTo } from '../../src/storage/migrate.ts';
+import { insertCategory, insertRoom } from './migration-rows.ts';
 
 test('0008 keeps the queue, starts the mark at the last id given out, and stops queueing new messages', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'stoa-mig-'));
@@ -21,12 +22,8 @@ test('0008 keeps the queue, starts the mark at the last id given out, and stops 
       (await migrateTo(db, 'sqlite', '0007-alert-matches-lean')).at(-1),
       '0007-alert-matches-lean',
     );
-    raw.exec(`
-      INSERT INTO categories (id, name, description, invitations, file_upload, chat_history, created_at, updated_at)
-        VALUES ('c1', 'C', '', 0, 0, 1, 1, 1);
-      INSERT INTO rooms (id, name, description, category_id, privacy, type, invitations, addin_id, disabled, last_seq, created_at, created_by, updated_at)
-        VALUES ('r1', 'R', '', 'c1', 'open', 'normal', 'inherit', NULL, 0, 0, 1, 'ann', 1);
-    `);
+    insertCategory(raw);
+    insertRoom(raw, 'r1');
     const insert = raw.prepare(
       "INSERT INTO messages (room_id, seq, author_id, created_at, kept, text) VALUES ('r1', ?, 'u1', 1, ?, ?)",
     );

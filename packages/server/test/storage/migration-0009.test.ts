@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { migrateTo, migrateToLatest } from '../../src/storage/migrate.ts';
+import { insertCategory, insertRoom } from './migration-rows.ts';
 
 test('0009 reads each room’s latest time and time order from its messages, then drops the time index', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'stoa-mig-'));
@@ -18,19 +19,12 @@ test('0009 reads each room’s latest time and time order from its messages, the
   const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
   try {
     assert.equal((await migrateTo(db, 'sqlite', '0008-search-mark')).at(-1), '0008-search-mark');
-    raw.exec(`
-      INSERT INTO categories (id, name, description, invitations, file_upload, chat_history, created_at, updated_at)
-        VALUES ('c1', 'C', '', 0, 0, 1, 1, 1);
-    `);
-    const room = raw.prepare(
-      `INSERT INTO rooms (id, name, description, category_id, privacy, type, invitations, addin_id, disabled, last_seq, created_at, created_by, updated_at)
-         VALUES (?, ?, '', 'c1', 'open', 'normal', 'inherit', NULL, 0, ?, 1, 'ann', 1)`,
-    );
+    insertCategory(raw);
     const message = raw.prepare(
       "INSERT INTO messages (room_id, seq, author_id, created_at, kept, text) VALUES (?, ?, 'u1', ?, 1, 'x')",
     );
     // In order (equal times allowed), with a gap; out of order once; no messages at all.
-    room.run('ordered', 'Ordered', 5);
+    insertRoom(raw, 'ordered', 5);
     for (const [seq, at] of [
       [1, 100],
       [2, 200],
@@ -38,7 +32,7 @@ test('0009 reads each room’s latest time and time order from its messages, the
       [5, 400],
     ] as const)
       message.run('ordered', seq, at);
-    room.run('backwards', 'Backwards', 4);
+    insertRoom(raw, 'backwards', 4);
     for (const [seq, at] of [
       [1, 100],
       [2, 300],
@@ -46,7 +40,7 @@ test('0009 reads each room’s latest time and time order from its messages, the
       [4, 500],
     ] as const)
       message.run('backwards', seq, at);
-    room.run('empty', 'Empty', 0);
+    insertRoom(raw, 'empty', 0);
     const index = () =>
       raw.prepare("SELECT name FROM sqlite_master WHERE name = 'messages_room_time'").pluck().all();
     assert.deepEqual(index(), ['messages_room_time']);

@@ -16,6 +16,7 @@ import { parseQuery } from '../../src/search/query.ts';
 import { searchBacklog } from '../../src/search/sqlite/search-file.ts';
 import { openSqliteSearch } from '../../src/search/sqlite/sqlite-search.ts';
 import { migrateTo } from '../../src/storage/migrate.ts';
+import { insertCategory, insertRoom } from './migration-rows.ts';
 
 test('0010 drops the index from the messages file, queues every change, and the history is indexed again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'stoa-mig-'));
@@ -24,12 +25,8 @@ test('0010 drops the index from the messages file, queues every change, and the 
   const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
   try {
     await migrateTo(db, 'sqlite', '0009-message-time-order');
-    raw.exec(`
-      INSERT INTO categories (id, name, description, invitations, file_upload, chat_history, created_at, updated_at)
-        VALUES ('c1', 'C', '', 0, 0, 1, 1, 1);
-      INSERT INTO rooms (id, name, description, category_id, privacy, type, invitations, addin_id, disabled, last_seq, created_at, created_by, updated_at)
-        VALUES ('r1', 'R', '', 'c1', 'open', 'normal', 'inherit', NULL, 0, 0, 1, 'ann', 1);
-    `);
+    insertCategory(raw);
+    insertRoom(raw, 'r1');
     const insert = raw.prepare(
       "INSERT INTO messages (room_id, seq, author_id, created_at, kept, text) VALUES ('r1', ?, 'u1', 1, ?, ?)",
     );
