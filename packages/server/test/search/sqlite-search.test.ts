@@ -5,7 +5,7 @@
  * agrees with its own substring check.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -330,8 +330,10 @@ describe('SQLite search adapter', () => {
     search = await openSqliteSearch({ file });
     assert.equal(search.rebuilt, 'made for another database');
     assert.deepEqual(await texts(request('heron', ['r3'])), ['heron notes, third version']);
-    // A mark ahead of the messages (the database restored from an older backup) is not trusted.
+    // Closed, it leaves no WAL of the search file behind (its last connection checkpoints).
     await search.close();
+    assert.equal(existsSync(`${searchFileOf(file)}-wal`), false);
+    // A mark ahead of the messages (the database restored from an older backup) is not trusted.
     alter('UPDATE search_state SET indexed_to = indexed_to + 1000');
     search = await openSqliteSearch({ file });
     assert.match(search.rebuilt ?? '', /ahead of the messages/);

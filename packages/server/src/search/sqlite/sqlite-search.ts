@@ -314,8 +314,10 @@ export class SqliteSearch implements SearchIndex {
     this.closed = true;
     for (const done of this.drains.values()) done(false);
     this.drains.clear();
-    await this.indexer.close({ type: 'stop' });
+    // The reader first: the indexer's connection is then the search file's last, and closing it
+    // checkpoints and removes the file's WAL (a read-only connection closing last cannot).
     this.reader.close();
+    await this.indexer.close({ type: 'stop' });
   }
 }
 
