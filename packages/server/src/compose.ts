@@ -207,7 +207,7 @@ export async function buildServer(config: Config, overrides: Overrides = {}): Pr
   if (search instanceof SqliteSearch && search.rebuilt !== undefined)
     app.log.info(
       { reason: search.rebuilt, backlog: search.backlogAtMost() },
-      'search index file built anew; indexing the history in the background',
+      'search index file built anew; the history is indexed again (in the background when large)',
     );
   // Compliance processing (docs/compliance.md): every node ticks; the lease in the store decides.
   const compliance = new ComplianceScheduler(complianceRuntime(ctx, config), (e) => log(e));

@@ -3,19 +3,12 @@
  * every row and id, never reuses an id, and loses the foreign keys and the filter and room indexes.
  */
 import assert from 'node:assert/strict';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
+import { withMigrationDatabase } from './migration-rows.ts';
 import { migrateTo, migrateToLatest } from '../../src/storage/migrate.ts';
 
-test('0007 keeps every alert match and its id, and the id counter, on a database made by 0006', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stoa-mig-'));
-  const raw = new BetterSqlite3(join(dir, 'stoa.db'));
-  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
-  try {
+test('0007 keeps every alert match and its id, and the id counter, on a database made by 0006', () =>
+  withMigrationDatabase(async ({ raw, db }) => {
     assert.deepEqual((await migrateTo(db, 'sqlite', '0006-alerts')).at(-1), '0006-alerts');
     raw.pragma('foreign_keys = ON');
     raw.exec(`
@@ -56,8 +49,4 @@ test('0007 keeps every alert match and its id, and the id counter, on a database
       raw.prepare("SELECT count(*) FROM sqlite_sequence WHERE name LIKE 'alert_matches%'").pluck().get(),
       1,
     );
-  } finally {
-    await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));

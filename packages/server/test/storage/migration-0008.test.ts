@@ -4,20 +4,12 @@
  * messages are no longer queued but are in the backlog, and only changes below the mark queue.
  */
 import assert from 'node:assert/strict';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { migrateTo } from '../../src/storage/migrate.ts';
-import { insertCategory, insertRoom } from './migration-rows.ts';
+import { insertCategory, insertRoom, withMigrationDatabase } from './migration-rows.ts';
 
-test('0008 keeps the queue, starts the mark at the last id given out, and stops queueing new messages', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stoa-mig-'));
-  const raw = new BetterSqlite3(join(dir, 'stoa.db'));
-  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
-  try {
+test('0008 keeps the queue, starts the mark at the last id given out, and stops queueing new messages', () =>
+  withMigrationDatabase(async ({ raw, db }) => {
     assert.deepEqual(
       (await migrateTo(db, 'sqlite', '0007-alert-matches-lean')).at(-1),
       '0007-alert-matches-lean',
@@ -52,8 +44,4 @@ test('0008 keeps the queue, starts the mark at the last id given out, and stops 
     );
     raw.exec('DELETE FROM messages WHERE id = 2');
     assert.deepEqual(ids('SELECT id FROM search_backlog ORDER BY id'), [1, 3, 6]);
-  } finally {
-    await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));

@@ -6,24 +6,15 @@
  * indexes every kept message.
  */
 import assert from 'node:assert/strict';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseQuery } from '../../src/search/query.ts';
 import { searchBacklog } from '../../src/search/sqlite/search-file.ts';
 import { openSqliteSearch } from '../../src/search/sqlite/sqlite-search.ts';
 import { migrateTo } from '../../src/storage/migrate.ts';
-import { insertCategory, insertRoom } from './migration-rows.ts';
+import { insertCategory, insertRoom, withMigrationDatabase } from './migration-rows.ts';
 
-test('0010 drops the index from the messages file, queues every change, and the history is indexed again', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stoa-mig-'));
-  const file = join(dir, 'stoa.db');
-  const raw = new BetterSqlite3(file);
-  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
-  try {
+test('0010 drops the index from the messages file, queues every change, and the history is indexed again', () =>
+  withMigrationDatabase(async ({ file, raw, db }) => {
     await migrateTo(db, 'sqlite', '0009-message-time-order');
     insertCategory(raw);
     insertRoom(raw, 'r1');
@@ -70,7 +61,4 @@ test('0010 drops the index from the messages file, queues every change, and the 
     } finally {
       await search.close();
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));

@@ -1,8 +1,33 @@
 /**
- * Rows the migration tests start from, in the SQL of the schemas they migrate (0007 and later):
- * a category and its rooms, written straight to the database file.
+ * What the migration tests start from: a database file in a folder of its own, with Kysely over
+ * the same connection, and rows in the SQL of the schemas they migrate (0007 and later): a
+ * category and its rooms, written straight to the file.
  */
-import type { Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface MigrationDatabase {
+  readonly file: string;
+  readonly raw: Database;
+  readonly db: Kysely<unknown>;
+}
+
+/** Runs `test` on a new database file, then closes it (unless the test did) and removes the folder. */
+export async function withMigrationDatabase(test: (m: MigrationDatabase) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'stoa-mig-'));
+  const file = join(dir, 'stoa.db');
+  const raw = new BetterSqlite3(file);
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
+  try {
+    await test({ file, raw, db });
+  } finally {
+    if (raw.open) await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export function insertCategory(raw: Database, id = 'c1'): void {
   raw

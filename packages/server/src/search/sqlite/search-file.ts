@@ -11,6 +11,8 @@ import { rmSync } from 'node:fs';
 
 /** The layout of the search file (`PRAGMA user_version`). */
 export const SEARCH_FILE_VERSION = 1;
+/** The schema name under which connections to the messages' file attach the search file. */
+export const SEARCH_SCHEMA = 'search_index';
 
 /** The search file of a store's database file. */
 export function searchFileOf(storeFile: string): string {
@@ -53,19 +55,20 @@ function create(file: string, link: string): void {
   const db = new BetterSqlite3(file);
   try {
     db.pragma('journal_mode = WAL');
-    db.exec(
-      `BEGIN;
-       CREATE VIRTUAL TABLE search_words USING fts5(body, grams, room, author, month,
-         content='', contentless_delete=1, prefix='2',
-         tokenize="unicode61 remove_diacritics 2 categories 'L* N* Co M*'");
-       CREATE VIRTUAL TABLE search_grams USING fts5(body, room, author, month,
-         content='', contentless_delete=1, tokenize='trigram case_sensitive 1');
-       CREATE TABLE search_state (
-         id INTEGER PRIMARY KEY CHECK (id = 1), indexed_to INTEGER NOT NULL, link TEXT NOT NULL);
-       PRAGMA user_version = ${SEARCH_FILE_VERSION};
-       COMMIT;`,
-    );
-    db.prepare('INSERT INTO search_state (id, indexed_to, link) VALUES (1, 0, ?)').run(link);
+    // One transaction: a file with a layout version always has its mark.
+    db.transaction(() => {
+      db.exec(
+        `CREATE VIRTUAL TABLE search_words USING fts5(body, grams, room, author, month,
+           content='', contentless_delete=1, prefix='2',
+           tokenize="unicode61 remove_diacritics 2 categories 'L* N* Co M*'");
+         CREATE VIRTUAL TABLE search_grams USING fts5(body, room, author, month,
+           content='', contentless_delete=1, tokenize='trigram case_sensitive 1');
+         CREATE TABLE search_state (
+           id INTEGER PRIMARY KEY CHECK (id = 1), indexed_to INTEGER NOT NULL, link TEXT NOT NULL);
+         PRAGMA user_version = ${SEARCH_FILE_VERSION};`,
+      );
+      db.prepare('INSERT INTO search_state (id, indexed_to, link) VALUES (1, 0, ?)').run(link);
+    })();
   } finally {
     db.close();
   }
@@ -108,12 +111,12 @@ export function prepareSearchFile(storeFile: string): PreparedSearchFile {
 export function searchBacklog(storeFile: string): number {
   const db = new BetterSqlite3(storeFile, { readonly: true });
   try {
-    db.prepare('ATTACH DATABASE ? AS search_index').run(searchFileOf(storeFile));
+    db.prepare(`ATTACH DATABASE ? AS ${SEARCH_SCHEMA}`).run(searchFileOf(storeFile));
     return db
       .prepare(
         `SELECT (SELECT count(*) FROM search_queue)
               + (SELECT count(*) FROM messages
-                  WHERE kept = 1 AND id > (SELECT indexed_to FROM search_index.search_state))`,
+                  WHERE kept = 1 AND id > (SELECT indexed_to FROM ${SEARCH_SCHEMA}.search_state))`,
       )
       .pluck()
       .get() as number;

@@ -28,7 +28,7 @@ import type { SearchIndex, SearchPage, SearchRequest } from '../types.ts';
 import type { FromIndexer, IndexerWorkerData, ToIndexer } from './search-indexer-worker.ts';
 import { SupervisedWorker } from '../../threads/supervised-worker.ts';
 import type { WriteTurns } from '../../storage/sqlite/write-turns.ts';
-import { prepareSearchFile } from './search-file.ts';
+import { prepareSearchFile, SEARCH_SCHEMA } from './search-file.ts';
 
 export interface SqliteSearchOptions {
   /** The store's database file (the indexes live next to it, in its search file). */
@@ -62,8 +62,6 @@ type MessageRow = Selectable<MessagesTable>;
 
 /** Whole message rows, whatever columns later migrations add. */
 const MESSAGE_COLUMNS = 'm.*';
-/** The search file's schema name on the reader (attached). */
-const INDEX = 'search_index';
 /** Messages whose index entries may be stale (changed or deleted, not yet indexed again). */
 const NOT_QUEUED = 'm.id NOT IN (SELECT id FROM search_queue)';
 
@@ -130,7 +128,7 @@ export function compileSearch(
   let key = 'm.id';
   if (words.length > 0 || (needles.length === 0 && tokens.length > 0)) {
     driver = 'words';
-    from = `${INDEX}.search_words f CROSS JOIN messages m ON m.id = f.rowid`;
+    from = `${SEARCH_SCHEMA}.search_words f CROSS JOIN messages m ON m.id = f.rowid`;
     key = 'f.rowid';
     where.push('f.search_words MATCH ?', NOT_QUEUED);
     params.push([...words, ...tokens].join(' AND '));
@@ -140,7 +138,7 @@ export function compileSearch(
     }
   } else if (needles.length > 0) {
     driver = 'grams';
-    from = `${INDEX}.search_grams g CROSS JOIN messages m ON m.id = g.rowid`;
+    from = `${SEARCH_SCHEMA}.search_grams g CROSS JOIN messages m ON m.id = g.rowid`;
     key = 'g.rowid';
     where.push('g.search_grams MATCH ?', NOT_QUEUED);
     params.push([...needles.map((n) => `body : ${quote(n)}`), ...tokens].join(' AND '));
@@ -197,7 +195,7 @@ export class SqliteSearch implements SearchIndex {
     this.rebuilt = searchFile.rebuilt;
     this.reader = new BetterSqlite3(options.file, { readonly: true });
     this.reader.pragma('busy_timeout = 5000');
-    this.reader.prepare(`ATTACH DATABASE ? AS ${INDEX}`).run(searchFile.file);
+    this.reader.prepare(`ATTACH DATABASE ? AS ${SEARCH_SCHEMA}`).run(searchFile.file);
     let parsed: { json: string; needles: string[] } = { json: '', needles: [] };
     this.reader.function('stoa_contains', { deterministic: true }, (text, title, json) => {
       if (typeof text !== 'string' || typeof json !== 'string') return 0;
@@ -284,13 +282,16 @@ export class SqliteSearch implements SearchIndex {
     return { messages, next: more ? (messages[messages.length - 1]?.id ?? null) : null };
   }
 
-  /** An upper bound of the backlog, read in constant time: queued changes and ids above the mark. */
+  /**
+   * An upper bound of the backlog without reading the messages: queued changes, and every id
+   * above the mark (some of them not kept, or deleted).
+   */
   backlogAtMost(): number {
     const n = this.reader
       .prepare(
         `SELECT (SELECT count(*) FROM search_queue)
               + coalesce((SELECT max(id) FROM messages), 0)
-              - (SELECT indexed_to FROM ${INDEX}.search_state)`,
+              - (SELECT indexed_to FROM ${SEARCH_SCHEMA}.search_state)`,
       )
       .pluck()
       .get();
