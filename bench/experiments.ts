@@ -6,6 +6,9 @@
  *   outbox-buffer  encode each outgoing frame to a Buffer once, not once per socket
  *   outbox-raw     also build the WebSocket frame once and write it straight to each TCP socket
  *   flush-<n>ms    flush the outboxes <n> ms after the first queued event instead of next turn
+ *   flush-gap-<n>ms  flush at once, but never sooner than <n> ms after the last flush ended
+ *   flush-duty-<k>   flush at once, but never sooner than k times the last flush's duration
+ *                  after it ended (flushing then takes at most 1/(1+k) of the event loop)
  *   no-search      no history-search indexing at all (messages are still queued for it)
  *   alerts-no-store  alert matches are evaluated and pushed but not written (ids invented)
  *   alerts-no-push   alert matches are evaluated and stored but not published to connections
@@ -36,6 +39,8 @@ export const EXPERIMENTS = [
   'outbox-buffer',
   'outbox-raw',
   'flush-<n>ms',
+  'flush-gap-<n>ms',
+  'flush-duty-<k>',
   'no-search',
   'alerts-no-store',
   'alerts-no-push',
@@ -94,6 +99,28 @@ function flushDelay(ms: number): void {
   };
 }
 
+/** The next flush waits until `gapMs` plus `duty` times the last flush's duration after it ended. */
+function flushPaced(gapMs: number, duty: number): void {
+  let lastEnd = 0;
+  let lastDur = 0;
+  Outbox.prototype.push = function (this: any, target: OutboxTarget, serialized: string): void {
+    target.queue.push(serialized);
+    this.dirty.add(target);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      const wait = lastEnd + gapMs + duty * lastDur - performance.now();
+      const run = () => {
+        const t0 = performance.now();
+        this.flush();
+        lastEnd = performance.now();
+        lastDur = lastEnd - t0;
+      };
+      if (wait <= 0) setImmediate(run);
+      else setTimeout(run, wait);
+    }
+  };
+}
+
 function alertsNoStore(): void {
   let next = 1;
   const proto = SqliteStoreOps.prototype as unknown as {
@@ -127,9 +154,13 @@ function postSqlElsewhere(): void {
 export function applyExperiments(names: readonly string[]): void {
   for (const name of names) {
     const flush = /^flush-(\d+)ms$/.exec(name);
+    const gap = /^flush-gap-(\d+)ms$/.exec(name);
+    const duty = /^flush-duty-([\d.]+)$/.exec(name);
     if (name === 'outbox-buffer') outbox(false);
     else if (name === 'outbox-raw') outbox(true);
     else if (flush) flushDelay(Number(flush[1]));
+    else if (gap) flushPaced(Number(gap[1]), 0);
+    else if (duty) flushPaced(0, Number(duty[1]));
     else if (name === 'alerts-no-store') alertsNoStore();
     else if (name === 'post-sql-elsewhere') postSqlElsewhere();
     else if (name === 'no-search' || name === 'alerts-no-push')

@@ -99,6 +99,29 @@ export interface StoaCore {
 }
 
 /**
+ * The server's SQLite store on its data folder. Its post lane's thread starts here, with the
+ * server, not at the first post: until the lane is ready the event loop writes the posts, and a
+ * busy room's first seconds after a start paid for that (docs/decisions/0013). A lane that cannot
+ * start is logged by the store; posts then stay on the event loop.
+ */
+async function openOwnStore(
+  config: Config,
+  turns: WriteTurns,
+  postLane: boolean,
+  onError: (error: unknown) => void,
+): Promise<Store> {
+  const store = await openSqliteStore({
+    file: join(config.dataDir, DATABASE_FILE),
+    synchronous: config.sqliteSynchronous,
+    turns,
+    postLane,
+    onError,
+  });
+  await store.postLane?.start().catch(() => undefined);
+  return store;
+}
+
+/**
  * Storage, bus, access cache and the action context, without any transport: what the server and
  * the `stoa` command line (working on a data folder) share.
  */
@@ -113,15 +136,7 @@ export async function buildCore(
   // The store's writers (the event loop's and the post lane's) and the search indexer's thread
   // take turns at the write lock.
   const writeTurns = new WriteTurns();
-  const store =
-    overrides.store ??
-    (await openSqliteStore({
-      file: join(config.dataDir, DATABASE_FILE),
-      synchronous: config.sqliteSynchronous,
-      turns: writeTurns,
-      postLane,
-      onError,
-    }));
+  const store = overrides.store ?? (await openOwnStore(config, writeTurns, postLane, onError));
   const bus = overrides.bus ?? createMemoryBus(onError);
   const access = new AccessState(store.read);
   bus.subscribe(invalidator(access));
