@@ -9,7 +9,8 @@
  * answers. Posts are data (`NewPost`); what is written for them is `appendPost`, the same code the
  * store runs without a lane.
  *
- * The thread starts at the first post. Until it says it is ready, and while it is being restarted
+ * The thread starts when the server does (compose.ts), or at the first post of a store opened
+ * otherwise. Until it says it is ready, and while it is being restarted
  * after it died, posts go through the event loop's writer instead (`fallback`). Posts in flight when the thread dies are
  * rejected: they may or may not have been stored (a client that sends a client message id can
  * send them again; the id makes that safe).
@@ -63,7 +64,7 @@ export class PostLane {
   ) {}
 
   /**
-   * Starts the thread (at the first post, or sooner when asked); resolves once it is ready, and
+   * Starts the thread (the server asks at its start; otherwise the first post does); resolves once it is ready, and
    * rejects if it could not start (posts then stay on the event loop).
    */
   start(): Promise<void> {

@@ -88,7 +88,7 @@ function isBusy(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED');
 }
 
-/** The SQLite store; `postLane` is there for diagnostics and tests (`start` it to skip the wait for the first post). */
+/** The SQLite store; `postLane` is there for the server (which starts it) and for tests. */
 export interface SqliteStore extends Store {
   readonly postLane: PostLane | undefined;
 }
