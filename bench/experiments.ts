@@ -9,6 +9,8 @@
  *   flush-gap-<n>ms  flush at once, but never sooner than <n> ms after the last flush ended
  *   flush-duty-<k>   flush at once, but never sooner than k times the last flush's duration
  *                  after it ended (flushing then takes at most 1/(1+k) of the event loop)
+ *                  (the three flush-* were measured before flushes went out in slices,
+ *                  live/outbox.ts; now they pace, and flush-duty times, the first slice only)
  *   no-search      no history-search indexing at all (messages are still queued for it)
  *   alerts-no-store  alert matches are evaluated and pushed but not written (ids invented)
  *   alerts-no-push   alert matches are evaluated and stored but not published to connections
