@@ -95,13 +95,16 @@ export interface StoaCore {
   readonly ctx: ActionContext;
   /** Shared by the store's writer and the search indexer (storage/sqlite/write-turns.ts). */
   readonly writeTurns: WriteTurns;
+  /** Settles once the post lane's thread is ready, or could not start; at once without a lane. */
+  readonly postLaneReady: Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * The server's SQLite store on its data folder. Its post lane's thread starts here, with the
  * server, not at the first post: until the lane is ready the event loop writes the posts, and a
- * busy room's first seconds after a start paid for that (docs/decisions/0013). A lane that cannot
+ * busy room's first seconds after a start paid for that (docs/decisions/0013). The thread starts
+ * while the rest of the server is built; the server listens once it is ready. A lane that cannot
  * start is logged by the store; posts then stay on the event loop.
  */
 async function openOwnStore(
@@ -109,7 +112,7 @@ async function openOwnStore(
   turns: WriteTurns,
   postLane: boolean,
   onError: (error: unknown) => void,
-): Promise<Store> {
+): Promise<{ store: Store; postLaneReady: Promise<void> }> {
   const store = await openSqliteStore({
     file: join(config.dataDir, DATABASE_FILE),
     synchronous: config.sqliteSynchronous,
@@ -117,8 +120,8 @@ async function openOwnStore(
     postLane,
     onError,
   });
-  await store.postLane?.start().catch(() => undefined);
-  return store;
+  const postLaneReady = store.postLane ? store.postLane.start().catch(() => undefined) : Promise.resolve();
+  return { store, postLaneReady };
 }
 
 /**
@@ -136,7 +139,9 @@ export async function buildCore(
   // The store's writers (the event loop's and the post lane's) and the search indexer's thread
   // take turns at the write lock.
   const writeTurns = new WriteTurns();
-  const store = overrides.store ?? (await openOwnStore(config, writeTurns, postLane, onError));
+  const { store, postLaneReady } = overrides.store
+    ? { store: overrides.store, postLaneReady: Promise.resolve() }
+    : await openOwnStore(config, writeTurns, postLane, onError);
   const bus = overrides.bus ?? createMemoryBus(onError);
   const access = new AccessState(store.read);
   bus.subscribe(invalidator(access));
@@ -169,6 +174,7 @@ export async function buildCore(
     access,
     ctx,
     writeTurns,
+    postLaneReady,
     async close() {
       await bus.close();
       await store.close();
@@ -234,6 +240,7 @@ export async function buildServer(config: Config, overrides: Overrides = {}): Pr
     parts,
     alerts,
     async listen() {
+      await core.postLaneReady;
       return app.listen({ host: config.host, port: config.port });
     },
     async close() {
