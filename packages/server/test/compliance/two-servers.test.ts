@@ -29,7 +29,12 @@ test(
       await Promise.all(servers.map((s) => s.kill('SIGTERM')));
       rmSync(dataDir, { recursive: true, force: true });
     });
-    const env = { STOA_COMPLIANCE_MIN_INTERVAL_MS: '50', STOA_SQLITE_SYNCHRONOUS: 'normal' };
+    // Errors are logged, so that a failure below can show what each process said.
+    const env = {
+      STOA_COMPLIANCE_MIN_INTERVAL_MS: '50',
+      STOA_SQLITE_SYNCHRONOUS: 'normal',
+      STOA_LOG_LEVEL: 'error',
+    };
 
     const a = await startChildServer(dataDir, env);
     servers.push(a);
@@ -149,7 +154,8 @@ test(
     const pids = runnerPids();
     assert.ok(
       pids.has(String(a.child.pid)) && pids.has(String(b.child.pid)),
-      `both processes should have run batches; runners seen: ${[...runners].join(', ')}`,
+      `both processes should have run batches; runners seen: ${[...runners].join(', ')}; ` +
+        servers.map((s) => `output of ${s.child.pid}:\n${s.output()}`).join('\n'),
     );
     t.diagnostic(`${files.length} files from ${runners.size} runners`);
   },
