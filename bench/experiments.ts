@@ -90,37 +90,37 @@ function outbox(raw: boolean): void {
   };
 }
 
-function flushDelay(ms: number): void {
+/** The outboxes queue as before, but `schedule(flush)` decides when a flush runs. */
+function scheduleFlushes(schedule: (flush: () => void) => void): void {
   Outbox.prototype.push = function (this: any, target: OutboxTarget, serialized: string): void {
     target.queue.push(serialized);
     this.dirty.add(target);
     if (!this.scheduled) {
       this.scheduled = true;
-      setTimeout(this.flush as () => void, ms);
+      schedule(this.flush as () => void);
     }
   };
+}
+
+function flushDelay(ms: number): void {
+  scheduleFlushes((flush) => setTimeout(flush, ms));
 }
 
 /** The next flush waits until `gapMs` plus `duty` times the last flush's duration after it ended. */
 function flushPaced(gapMs: number, duty: number): void {
   let lastEnd = 0;
   let lastDur = 0;
-  Outbox.prototype.push = function (this: any, target: OutboxTarget, serialized: string): void {
-    target.queue.push(serialized);
-    this.dirty.add(target);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      const wait = lastEnd + gapMs + duty * lastDur - performance.now();
-      const run = () => {
-        const t0 = performance.now();
-        this.flush();
-        lastEnd = performance.now();
-        lastDur = lastEnd - t0;
-      };
-      if (wait <= 0) setImmediate(run);
-      else setTimeout(run, wait);
-    }
-  };
+  scheduleFlushes((flush) => {
+    const wait = lastEnd + gapMs + duty * lastDur - performance.now();
+    const run = () => {
+      const t0 = performance.now();
+      flush();
+      lastEnd = performance.now();
+      lastDur = lastEnd - t0;
+    };
+    if (wait <= 0) setImmediate(run);
+    else setTimeout(run, wait);
+  });
 }
 
 function alertsNoStore(): void {

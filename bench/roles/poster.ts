@@ -1,8 +1,8 @@
 /**
  * Closed-loop posting for the `post` scenario: every connection keeps `window` posts in flight and
  * sends a new one for each acknowledgement until the end of the run, then waits for the rest.
- * The first `warmupMs` of posting are not measured (the server's post lane starts at the first
- * post, and its code is not yet optimised): the window is the `durationMs` after them.
+ * The first `warmupMs` of posting are not measured (the server's code is not yet optimised): the
+ * window is the `durationMs` after them.
  * Frames are scanned, not parsed: a result is found by its fixed prefix.
  */
 import { connectAll, type BenchConn, type ClientLib } from '../lib/conn.ts';

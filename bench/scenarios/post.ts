@@ -1,8 +1,7 @@
 /**
  * `post`: durable posting throughput. Many connections, spread over rooms, each keep a window of
  * un-acknowledged posts in flight for a fixed time, measured after a warm-up (`--warmup`, 2 s by
- * default: the post lane's thread starts at the first post, and the code is optimised as it
- * runs); the figure is acknowledged messages per second over the window (an ack is sent only
+ * default: the code is optimised as it runs); the figure is acknowledged messages per second over the window (an ack is sent only
  * after the COMMIT, synchronous=FULL by default). Afterwards the database is
  * opened read-only to check that exactly the acknowledged messages were stored.
  */
@@ -57,7 +56,7 @@ export const post: Scenario = {
     warmup: {
       type: 'string',
       default: '2',
-      help: 'seconds of posting before the measured window (the post lane starts, code is optimised)',
+      help: 'seconds of posting before the measured window (while the code is optimised)',
     },
     conns: { type: 'string', default: '200', help: 'WebSocket connections (one user each)' },
     rooms: { type: 'string', default: '20', help: 'rooms (connections spread round-robin)' },

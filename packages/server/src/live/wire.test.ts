@@ -20,16 +20,29 @@ const base: Message = {
   rtf: null,
 };
 
+/**
+ * Every field set. Typed `Required`, so a field added to `Message` must be added here, and then
+ * gets a variant of its own below: the template cannot drop it unnoticed.
+ */
+const full: Required<Message> = {
+  ...base,
+  clientMsgId: 'c-9',
+  alert: true,
+  storyTitle: 'A "story"',
+  rtf: '{\\rtf1 x}',
+  file: { id: 'f1', name: 'a b.txt', size: 3, contentType: 'text/plain' },
+};
+
 test('the message event: the template and the object give the same text', () => {
+  const fields = Object.keys(full) as (keyof Message)[];
   const variants: Message[] = [
     base,
     { ...base, text: '' },
-    { ...base, alert: true },
-    { ...base, storyTitle: 'A "story"' },
-    { ...base, rtf: '{\\rtf1 x}' },
-    { ...base, clientMsgId: 'c-9' },
-    { ...base, file: { id: 'f1', name: 'a b.txt', size: 3, contentType: 'text/plain' } },
+    full,
+    // Each field of `full` that differs from `base`, alone.
+    ...fields.filter((k) => full[k] !== base[k]).map((k) => ({ ...base, [k]: full[k] })),
   ];
+  assert.ok(variants.length >= 3 + 5, 'a variant per optional field');
   for (const m of variants) {
     const expected = JSON.stringify({ type: 'message', room: 'r-x', message: messageToWire(m) });
     assert.equal(messageEventJson('r-x', m), expected, JSON.stringify(m));

@@ -29,13 +29,12 @@ export async function withMigrationDatabase(test: (m: MigrationDatabase) => Prom
   }
 }
 
-export function insertCategory(raw: Database, id = 'c1'): void {
-  raw
-    .prepare(
-      `INSERT INTO categories (id, name, description, invitations, file_upload, chat_history, created_at, updated_at)
-         VALUES (?, ?, '', 0, 0, 1, 1, 1)`,
-    )
-    .run(id, id);
+/** The category `c1`, which `insertRoom` puts its rooms in. */
+export function insertCategory(raw: Database): void {
+  raw.exec(
+    `INSERT INTO categories (id, name, description, invitations, file_upload, chat_history, created_at, updated_at)
+       VALUES ('c1', 'c1', '', 0, 0, 1, 1, 1)`,
+  );
 }
 
 /** A room of the category `c1`, its name its id, numbered up to `lastSeq`. */

@@ -10,8 +10,8 @@
  * store runs without a lane.
  *
  * The thread starts when the server does (compose.ts), or at the first post of a store opened
- * otherwise. Until it says it is ready, and while it is being restarted
- * after it died, posts go through the event loop's writer instead (`fallback`). Posts in flight when the thread dies are
+ * otherwise. Until it says it is ready, and while it is being restarted after it died, posts go
+ * through the event loop's writer instead (`fallback`). Posts in flight when the thread dies are
  * rejected: they may or may not have been stored (a client that sends a client message id can
  * send them again; the id makes that safe).
  */
@@ -64,8 +64,8 @@ export class PostLane {
   ) {}
 
   /**
-   * Starts the thread (the server asks at its start; otherwise the first post does); resolves once it is ready, and
-   * rejects if it could not start (posts then stay on the event loop).
+   * Starts the thread (the server asks at its start; otherwise the first post does); resolves once
+   * it is ready, and rejects if it could not start (posts then stay on the event loop).
    */
   start(): Promise<void> {
     if (this.started) return this.started;

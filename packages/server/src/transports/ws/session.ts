@@ -116,7 +116,7 @@ export class WsSession implements LiveConnection, OutboxTarget {
     });
     const early = this.early ?? [];
     this.early = undefined;
-    for (const serialized of early) if (!this.closed) this.parts.outbox.push(this, serialized);
+    for (const serialized of early) this.sendJson(serialized);
     // Frames that arrived before now wait on `opened`, which settles when this returns and runs
     // them before any later frame can arrive (they are microtasks; frames come with I/O).
     this.helloSent = true;
@@ -160,7 +160,12 @@ export class WsSession implements LiveConnection, OutboxTarget {
   // ---- frames
 
   private send(event: ServerEvent): void {
-    if (!this.closed) this.parts.outbox.push(this, JSON.stringify(event));
+    if (!this.closed) this.sendJson(JSON.stringify(event));
+  }
+
+  /** An event already written as JSON text, queued unless the connection is closed. */
+  private sendJson(serialized: string): void {
+    if (!this.closed) this.parts.outbox.push(this, serialized);
   }
 
   private reply(id: string | number | null | undefined, data: unknown): void {
@@ -195,8 +200,7 @@ export class WsSession implements LiveConnection, OutboxTarget {
       // The frame is the message input (its other fields are not read): no copy made.
       const { message, duplicate } = await doPostMessage(this.parts.ctx, this.actor, frame.room, frame);
       // The reply to every post, written from a template (live/wire.ts).
-      if (!this.closed)
-        this.parts.outbox.push(this, postResultJson(frame.id, frame.room, message, duplicate));
+      this.sendJson(postResultJson(frame.id, frame.room, message, duplicate));
     } catch (error) {
       this.refuse(frame.id, errorOf(error, this.parts.onError));
     }
